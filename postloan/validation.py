@@ -1,0 +1,278 @@
+"""Validate a raw extract against the contract and return canonical tables.
+
+`validate_extract(raw)` parses every column to its canonical dtype and checks
+every rule of DATA_CONTRACT.md "Bad input" at once; it returns an `Extract` or
+raises `ExtractInvalid` carrying every violation. It never writes anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from postloan import contract as C
+from postloan.parsing import empty_column, parse_column
+from postloan.violations import ExtractInvalid, Violation
+
+
+@dataclass
+class RawTable:
+    """A table as a connector read it. `first_row` is the row number the user sees
+    for the first data row (2 in a file with a header); None where rows have no
+    visible number (databases), in which case violations name the key."""
+    frame: pd.DataFrame
+    first_row: int | None = 2
+
+
+@dataclass
+class RawExtract:
+    source: str
+    carrier: str
+    tables: dict[str, RawTable]
+    problems: list[Violation] = field(default_factory=list)   # found while reading
+
+
+@dataclass
+class Extract:
+    """The validated extract: canonical, typed tables keyed by contract table name."""
+    source: str
+    carrier: str
+    tables: dict[str, pd.DataFrame]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def _fmt(v) -> str | None:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else v.strftime("%Y-%m-%d %H:%M:%S")
+    return str(v)
+
+
+class _TableCheck:
+    """Parses one table and checks its single-table rules."""
+
+    def __init__(self, spec: C.Table, raw: RawTable, out: list[Violation]):
+        self.spec, self.raw, self.out = spec, raw, out
+        frame = raw.frame
+        frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
+        self.frame = frame.reset_index(drop=True)
+        self.n = len(self.frame)
+
+    def row_no(self, pos: int) -> int | None:
+        return None if self.raw.first_row is None else self.raw.first_row + int(pos)
+
+    def key_of(self, pos: int) -> str | None:
+        cols = [c for c in self.spec.key if c in self.frame.columns]
+        if not cols:
+            return None
+        return "/".join(str(_fmt(self.frame[c].iat[pos])) for c in cols)
+
+    def add(self, rule: str, positions, column: str | None = None, values=None, detail: str | list = ""):
+        """One violation per position; `detail` is one text or one text per position."""
+        for i, pos in enumerate(np.asarray(positions).tolist()):
+            value = None if values is None else _fmt(values[i])
+            text = detail[i] if isinstance(detail, list) else detail
+            self.out.append(Violation(self.spec.name, rule, column, self.row_no(pos), self.key_of(pos), value, text))
+
+    def run(self) -> pd.DataFrame:
+        spec, frame = self.spec, self.frame
+        parsed: dict[str, pd.Series] = {}
+        for col in spec.columns:
+            if col.name not in frame.columns:
+                if col.required:
+                    self.out.append(Violation(spec.name, "missing_column", col.name,
+                                              detail=f"该表必须包含列 {col.name}"))
+                parsed[col.name] = empty_column(col, self.n)
+                continue
+            raw = frame[col.name]
+            values, bad = parse_column(raw, col)
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                rule = "unknown_enum" if col.type == C.ENUM else "unparseable_value"
+                detail = ("可用取值：" + "、".join(_enum_choices(col.enum))) if col.type == C.ENUM \
+                    else f"应为 {_TYPE_CN[col.type]}"
+                self.add(rule, pos, col.name, raw.to_numpy(dtype=object)[pos], detail)
+            if col.required:
+                missing = values.isna().to_numpy() & ~bad
+                if missing.any():
+                    self.add("required_missing", np.flatnonzero(missing), col.name)
+            if col.minimum is not None or col.positive:
+                arr = values.to_numpy(dtype="float64", na_value=np.nan)
+                with np.errstate(invalid="ignore"):
+                    neg = arr < (col.minimum if col.minimum is not None else 0)
+                    nonpos = (arr <= 0) if col.positive else np.zeros_like(neg)
+                if neg.any():
+                    self.add("negative_amount", np.flatnonzero(neg), col.name, arr[neg])
+                only_zero = nonpos & ~neg
+                if only_zero.any():
+                    self.add("not_positive", np.flatnonzero(only_zero), col.name, arr[only_zero])
+            if col.pattern:
+                ok = values.str.fullmatch(col.pattern).fillna(True).to_numpy(dtype=bool)
+                if (~ok).any():
+                    self.add("pattern_mismatch", np.flatnonzero(~ok), col.name, values.to_numpy(dtype=object)[~ok],
+                             f"应匹配 {col.pattern}")
+            parsed[col.name] = values
+        table = pd.DataFrame(parsed)
+        if spec.key and all(k in frame.columns for k in spec.key):
+            dup = table.duplicated(list(spec.key), keep="first").to_numpy() \
+                & table[list(spec.key)].notna().all(axis=1).to_numpy()
+            if dup.any():
+                self.add("duplicate_key", np.flatnonzero(dup), ",".join(spec.key))
+        return table
+
+
+_TYPE_CN = {C.TEXT: "文本", C.DATE: "日期 YYYY-MM-DD", C.DATETIME: "日期时间 YYYY-MM-DD HH:MM:SS",
+            C.MONTH: "月份 YYYY-MM", C.DECIMAL: "数值", C.INT: "整数", C.BOOL: "布尔值 true/false、1/0 或 是/否"}
+
+
+def _enum_choices(enum: str) -> list[str]:
+    from postloan.glossary import enum_labels
+    return [f"{code}({label})" for code, label in enum_labels(enum).items()]
+
+
+def validate_extract(raw: RawExtract) -> Extract:
+    tables, violations = check_extract(raw)
+    if violations:
+        raise ExtractInvalid(violations)
+    return Extract(raw.source, raw.carrier, tables)
+
+
+def check_extract(raw: RawExtract) -> tuple[dict[str, pd.DataFrame], list[Violation]]:
+    """Parse and check everything; return (tables parsed so far, every violation)."""
+    out: list[Violation] = list(raw.problems)
+    checks: dict[str, _TableCheck] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    for name, spec in C.TABLES.items():
+        if name not in raw.tables:
+            if not any(v.table == name and v.rule == "unreadable_source" for v in out):
+                out.append(Violation(name, "missing_table", detail=f"数据源中没有表 {name}"))
+            continue
+        check = _TableCheck(spec, raw.tables[name], out)
+        tables[name] = check.run()
+        checks[name] = check
+    _check_references(tables, checks)
+    _check_row_rules(tables, checks)
+    _check_branches(tables, checks)
+    _check_assignments(tables, checks)
+    _check_loan_month(tables, checks)
+    return tables, out
+
+
+def _check_references(tables, checks):
+    for name, spec in C.TABLES.items():
+        if name not in tables:
+            continue
+        for col in spec.columns:
+            if not col.ref:
+                continue
+            ref_table, ref_col = col.ref.split(".")
+            if ref_table not in tables:
+                continue
+            values = tables[name][col.name]
+            missing = values.notna().to_numpy() & ~values.isin(tables[ref_table][ref_col].dropna()).to_numpy()
+            if missing.any():
+                checks[name].add("missing_reference", np.flatnonzero(missing), col.name,
+                                 values.to_numpy(dtype=object)[missing], f"在表 {ref_table} 的 {ref_col} 中找不到")
+
+
+def _check_row_rules(tables, checks):
+    for rule in C.DATE_ORDERS:
+        if rule.table not in tables:
+            continue
+        t = tables[rule.table]
+        later, earlier = t[rule.later], t[rule.earlier]
+        broken = (later < earlier) if not rule.strict else (later <= earlier)
+        broken = broken.fillna(False).to_numpy(dtype=bool)
+        if broken.any():
+            shown = later.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[broken]
+            op = "晚于" if rule.strict else "不早于"
+            checks[rule.table].add("date_order", np.flatnonzero(broken), rule.later, shown,
+                                   f"{rule.later} 应{op} {rule.earlier}")
+    for rule in C.REQUIRED_WHEN:
+        if rule.table not in tables:
+            continue
+        t = tables[rule.table]
+        cond = (t[rule.when_column] == rule.when_value).fillna(False).to_numpy(dtype=bool)
+        missing = cond & t[rule.column].isna().to_numpy()
+        if missing.any():
+            checks[rule.table].add("required_when", np.flatnonzero(missing), rule.column,
+                                   detail=f"{rule.when_column} = {rule.when_value} 时必须填写 {rule.column}")
+
+
+def _check_branches(tables, checks):
+    if "branches" not in tables:
+        return
+    b = tables["branches"]
+    head = (b["level"] == "head_office").fillna(False).to_numpy(dtype=bool)
+    no_parent = b["parent_id"].isna().to_numpy()
+    broken = head != no_parent
+    broken &= b["level"].notna().to_numpy()
+    if broken.any():
+        checks["branches"].add("head_office_parent", np.flatnonzero(broken), "parent_id",
+                               b["parent_id"].to_numpy(dtype=object)[broken], "只有总行 (head_office) 的 parent_id 为空")
+
+
+def _check_assignments(tables, checks):
+    if "assignments" not in tables:
+        return
+    a = tables["assignments"].reset_index().rename(columns={"index": "_pos"})
+    a = a.dropna(subset=["customer_id", "start_date"]).sort_values(["customer_id", "start_date", "_pos"])
+    same = a["customer_id"].eq(a["customer_id"].shift())
+    prev_end = a["end_date"].shift()
+    # open previous row (end null) or previous end after this start -> overlap
+    overlap = same & (prev_end.isna() | (prev_end > a["start_date"]))
+    if overlap.any():
+        rows = a[overlap]
+        checks["assignments"].add("assignment_overlap", rows["_pos"].to_numpy(), "start_date",
+                                  rows["start_date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                                  "与同一客户的上一条管户关系重叠（上一条未结束或结束日期晚于本条开始日期）")
+
+
+def _month_index(months: pd.Series) -> np.ndarray:
+    s = months.astype(str)
+    return s.str.slice(0, 4).astype(int).to_numpy() * 12 + s.str.slice(5, 7).astype(int).to_numpy() - 1
+
+
+def _check_loan_month(tables, checks):
+    if "loan_month" not in tables:
+        return
+    lm = tables["loan_month"]
+    valid = lm["month"].notna() & lm["loan_id"].notna()
+    m = lm.loc[valid, ["month", "loan_id", "status", "balance"]].copy()
+    m["_pos"] = np.flatnonzero(valid.to_numpy())
+    m["_mi"] = _month_index(m["month"])
+    m = m.sort_values(["loan_id", "_mi"])
+    same = m["loan_id"].eq(m["loan_id"].shift())
+    step = m["_mi"] - m["_mi"].shift()
+    gap = same & (step > 1)
+    chk = checks["loan_month"]
+    if gap.any():
+        rows = m[gap]
+        prev = m["month"].shift()[gap]
+        chk.add("loan_month_gap", rows["_pos"].to_numpy(), "month", rows["month"].to_numpy(dtype=object),
+                [f"同一借据的上一条快照为 {p}，中间月份缺失" for p in prev.tolist()])
+    exited = m["status"].isin(list(C.EXIT_STATUSES)).fillna(False)
+    after_exit = same & exited.shift(fill_value=False)
+    if after_exit.any():
+        rows = m[after_exit]
+        chk.add("loan_month_after_exit", rows["_pos"].to_numpy(), "month", rows["month"].to_numpy(dtype=object),
+                "贷款已结清、核销或转让后不应再有快照")
+    nonzero = exited & (m["balance"].fillna(0) != 0)
+    if nonzero.any():
+        rows = m[nonzero]
+        chk.add("balance_after_exit", rows["_pos"].to_numpy(), "balance", rows["balance"].to_numpy(dtype=object),
+                "状态为结清、核销或转让时余额应为 0")
+    if "loans" in tables:
+        disb = tables["loans"].set_index("loan_id")["disbursement_date"]
+        disb = disb[~disb.index.duplicated()]
+        d = m["loan_id"].map(disb)
+        dmi = (d.dt.year * 12 + d.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+        before = m["_mi"].to_numpy() < dmi
+        if before.any():
+            rows = m[before]
+            chk.add("loan_month_before_disbursement", rows["_pos"].to_numpy(), "month",
+                    rows["month"].to_numpy(dtype=object), "快照月份早于借据发放月份")

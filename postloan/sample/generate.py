@@ -62,6 +62,7 @@ def generate_sample_bank(size: str = "small", seed: int = 42, end_month: str | N
     ctx.assignments = book.build_assignments(rng, ctx.customers, ctx.loans, ctx.officers, ctx.branches,
                                              ctx.window_start, ctx.window_end)
     ctx.lm, ctx.events = history.simulate(rng, ctx.loans, ctx.customers, months)
+    _drop_loans_gone_before_history(ctx)
     _mark_restructures(ctx)
     guarantees, agencies = security.build_guarantees(rng, ctx)
     tables = {
@@ -88,11 +89,24 @@ def generate_sample_bank(size: str = "small", seed: int = 42, end_month: str | N
     return out
 
 
+def _drop_loans_gone_before_history(ctx: Context) -> None:
+    """Loans that left the book during the burn-in never appear in the extract."""
+    keep = np.unique(ctx.lm["_loan"].to_numpy())
+    remap = np.full(len(ctx.loans), -1)
+    remap[keep] = np.arange(len(keep))
+    ctx.loans = ctx.loans.iloc[keep].reset_index(drop=True)
+    ctx.loans["loan_id"] = [f"L{i + 1:08d}" for i in range(len(ctx.loans))]
+    ctx.lm["_loan"] = remap[ctx.lm["_loan"].to_numpy()]
+    for name, frame in ctx.events.items():
+        frame["_loan"] = remap[frame["_loan"].to_numpy().astype(int)]
+        ctx.events[name] = frame[frame["_loan"] >= 0].reset_index(drop=True)
+
+
 def _mark_restructures(ctx: Context) -> None:
     rs = ctx.events["restructures"]
     if len(rs):
         first = rs.sort_values("_t").drop_duplicates("_loan")
-        day = month_end(ctx.months[first["_t"].to_numpy().astype(int)]) - np.timedelta64(10, "D")
+        day = month_end(ctx.months[0] + first["_t"].to_numpy().astype(int)) - np.timedelta64(10, "D")
         ctx.loans.loc[first["_loan"].to_numpy(), "is_restructured"] = True
         ctx.loans.loc[first["_loan"].to_numpy(), "restructure_date"] = day
 

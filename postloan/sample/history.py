@@ -18,16 +18,19 @@ CLASSES = np.array(["normal", "special_mention", "substandard", "doubtful", "los
 STATUSES = np.array(["active", "settled", "written_off", "transferred"], dtype=object)
 PROVISION_RATE = np.array([0.015, 0.03, 0.30, 0.60, 1.0])
 # monthly probability that a current loan falls overdue, by product
-BASE_PD = {"working_capital": 0.006, "fixed_asset": 0.004, "trade_finance": 0.005, "personal_business": 0.008,
-           "personal_consumption": 0.007, "mortgage": 0.002}
+BASE_PD = {"working_capital": 0.0045, "fixed_asset": 0.0035, "trade_finance": 0.004, "personal_business": 0.006,
+           "personal_consumption": 0.006, "mortgage": 0.0015}
+BURN_IN = 24     # months simulated before the history starts, so that it opens in a steady state
 
 
 def _floor(dpd: np.ndarray) -> np.ndarray:
     return np.select([dpd > 360, dpd > 270, dpd > 90, dpd > 0], [4, 3, 2, 1], 0).astype(np.int8)
 
 
-def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, months: np.ndarray):
-    """Returns (loan_month frame, events dict of restructures and exits)."""
+def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, history_months: np.ndarray):
+    """Returns (loan_month frame, events dict of restructures and exits); `_t` counts
+    months of the history (burn-in months are simulated but not returned)."""
+    months = np.arange(history_months[0] - BURN_IN, history_months[-1] + 1)
     n, T = len(loans), len(months)
     mends = month_end(months)
     disb = loans["disbursement_date"].to_numpy().astype("datetime64[D]")
@@ -43,7 +46,7 @@ def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, months: np.ndarr
     pd_base = np.array([BASE_PD[p] for p in product]) * risk
     legacy = loans["_legacy"].to_numpy()
     lenient = rng.random(n) < 0.06                      # recorded one grade too favourably when overdue
-    watch = risk > np.quantile(risk, 0.96)             # 关注 while current
+    watch = risk > np.quantile(risk, 0.985)             # 关注 while current
     first_t = np.searchsorted(mends, disb)             # first month-end on or after disbursement
     first_t = np.clip(first_t, 0, T)
 
@@ -66,16 +69,12 @@ def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, months: np.ndarr
         old = alive & ~new
         sched = scheduled(np.full(n, me))
         bal[new] = np.maximum(sched[new], np.round(amount[new] * 0.02, 2))
-        if t == 0:      # legacy defaults enter the history overdue since their maturity
-            lg = new & legacy
-            dpd[lg] = (me - mat[lg]).astype(int)
-            bal[lg] = np.round(amount[lg] * rng.uniform(0.3, 0.9, lg.sum()), 2)
         u, v = rng.random(n), rng.random(n)
         matured = me >= eff_mat
         current = old & (dpd == 0)
         # current loans: fall overdue (more likely at maturity), prepay, or mature and settle
         p_fall = pd_base * np.where(matured & ~amort, 4.0, 1.0)
-        falls = current & (u < p_fall)
+        falls = current & ((u < p_fall) | (legacy & matured))   # legacy defaults never repay at maturity
         dpd[falls] = rng.integers(1, 31, falls.sum())
         pays = current & ~falls
         bal[pays] = sched[pays]
@@ -83,8 +82,8 @@ def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, months: np.ndarr
         settle = (pays & matured) | prepaid
         # overdue loans: cure, roll forward or partly pay; default exits
         late = old & (dpd > 0) & ~falls
-        p_cure = np.select([dpd <= 30, dpd <= 60, dpd <= 90, dpd <= 180], [0.45, 0.30, 0.18, 0.06], 0.025)
-        cures = late & (u < p_cure)
+        p_cure = np.select([dpd <= 30, dpd <= 60, dpd <= 90, dpd <= 180], [0.42, 0.22, 0.10, 0.04], 0.015)
+        cures = late & (u < p_cure) & ~legacy
         dpd[cures] = 0
         bal[cures] = np.where(matured[cures], 0.0, np.minimum(bal[cures], sched[cures]))
         settle |= cures & matured
@@ -96,8 +95,9 @@ def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, months: np.ndarr
         restructure = rolls & (dpd > 90) & (dpd <= 270) & (restr_t < 0) & (w < 0.035)
         dpd[restructure] = 0
         restr_t[restructure] = t
-        write_off = rolls & ~restructure & (dpd > 360) & (w > 0.85)
-        transfer = rolls & ~restructure & ~write_off & (dpd > 180) & (t % 3 == 2) & (w < 0.12)
+        restructure &= ~legacy
+        write_off = rolls & ~restructure & (dpd > 360) & (w > 0.90)
+        transfer = rolls & ~restructure & ~write_off & (dpd > 180) & (t % 3 == 2) & (w < 0.08)
         recovered = rolls & ~restructure & ~write_off & ~transfer & (dpd > 90) & (w > 0.8) & (w < 0.83)
         settle |= recovered
         # classification
@@ -120,19 +120,22 @@ def simulate(rng, loans: pd.DataFrame, customers: pd.DataFrame, months: np.ndarr
         row_dpd = np.where(exiting & (status == 1), 0, dpd)[idx]
         od_p_row = np.where(exiting, 0.0, od_p)[idx]
         od_i_row = np.where(exiting, 0.0, od_i)[idx]
+        if restructure.any():
+            r = np.flatnonzero(restructure)
+            restructures.append(pd.DataFrame({"_loan": r, "_t": t - BURN_IN, "balance": bal[r]}))
+        if t < BURN_IN:
+            bal[exiting] = 0.0
+            continue
         out.append(pd.DataFrame({
-            "_t": np.full(len(idx), t, dtype=np.int16), "_loan": idx.astype(np.int32),
+            "_t": np.full(len(idx), t - BURN_IN, dtype=np.int16), "_loan": idx.astype(np.int32),
             "balance": np.round(row_bal, 2), "overdue_principal": np.round(od_p_row, 2),
             "overdue_interest": np.round(od_i_row, 2), "dpd": row_dpd.astype(np.int32),
             "_cls": cls[idx], "_status": status[idx],
             "provision": np.round(row_bal * PROVISION_RATE[cls[idx]], 2),
         }))
-        if restructure.any():
-            r = np.flatnonzero(restructure)
-            restructures.append(pd.DataFrame({"_loan": r, "_t": t, "balance": bal[r]}))
         if exiting.any():
             e = np.flatnonzero(exiting)
-            exits.append(pd.DataFrame({"_loan": e, "_t": t, "_status": status[e], "exit_balance": exit_balance[e],
+            exits.append(pd.DataFrame({"_loan": e, "_t": t - BURN_IN, "_status": status[e], "exit_balance": exit_balance[e],
                                        "dpd_before": dpd[e]}))
         bal[exiting] = 0.0
     lm = pd.concat(out, ignore_index=True)

@@ -92,6 +92,7 @@ def build_recoveries(rng, ctx) -> pd.DataFrame:
                                                      "foreclosure": 10}, len(st)),
                                 "amount": st["exit_balance"], "package_id": None}))
     rs = ev["restructures"]
+    rs = rs[rs["_t"] >= 0]                          # restructured during the history
     frames.append(pd.DataFrame({"_loan": rs["_loan"], "day": mends[rs["_t"].astype(int)] - rng.integers(0, 20, len(rs)) * DAY,
                                 "method": "restructure", "amount": rs["balance"], "package_id": None}))
     npl = lm[(lm["_cls"].to_numpy() >= 2) & (lm["_status"].to_numpy() == 0) & (lm["balance"].to_numpy() > 0)]

@@ -28,6 +28,6 @@ def read(source: str, **_options) -> RawExtract:
     tables = {}
     for table in TABLE_NAMES:
         if table in sheets:
-            frame = book.parse(sheets[table], dtype=object, keep_default_na=False, na_values=[""])
+            frame = pd.read_excel(book, sheet_name=sheets[table], dtype=object, keep_default_na=False, na_values=[""])
             tables[table] = RawTable(frame, first_row=2)
     return RawExtract(str(path), name, tables, [])

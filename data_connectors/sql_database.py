@@ -27,7 +27,7 @@ def accepts(source: str) -> bool:
     return bool(_URL.match(source)) and not source.lower().startswith(("file://", "http://", "https://"))
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -35,7 +35,7 @@ def _redact(url: str) -> str:
 
 
 def read(source: str, schema: str | None = None, table_prefix: str = "", **_options) -> RawExtract:
-    shown = _redact(source)
+    shown = redact_url(source)
     try:
         engine = sa.create_engine(source)
     except Exception as exc:

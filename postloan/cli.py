@@ -79,7 +79,11 @@ def cmd_sample(args) -> int:
         return 2
     t2 = time.perf_counter()
     n_loans, n_rows = len(tables["loans"]), len(tables["loan_month"])
-    print(f"完成：{n_loans:,} 笔借据，{n_rows:,} 条月末快照 → {args.out}（{fmt}；生成 {t1 - t0:.1f}s，写出 {t2 - t1:.1f}s）")
+    shown = args.out
+    if fmt == "sql":
+        from data_connectors.sql_database import redact_url
+        shown = redact_url(args.out)
+    print(f"完成：{n_loans:,} 笔借据，{n_rows:,} 条月末快照 → {shown}（{fmt}；生成 {t1 - t0:.1f}s，写出 {t2 - t1:.1f}s）")
     return 0
 
 

@@ -146,9 +146,10 @@ def check_extract(raw: RawExtract) -> tuple[dict[str, pd.DataFrame], list[Violat
     out: list[Violation] = list(raw.problems)
     checks: dict[str, _TableCheck] = {}
     tables: dict[str, pd.DataFrame] = {}
+    source_unreadable = any(v.rule == "unreadable_source" and v.table.startswith("(") for v in out)
     for name, spec in C.TABLES.items():
         if name not in raw.tables:
-            if not any(v.table == name and v.rule == "unreadable_source" for v in out):
+            if not source_unreadable and not any(v.table == name and v.rule == "unreadable_source" for v in out):
                 out.append(Violation(name, "missing_table", detail=f"数据源中没有表 {name}"))
             continue
         check = _TableCheck(spec, raw.tables[name], out)

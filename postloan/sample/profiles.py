@@ -16,6 +16,6 @@ class Profile:
 
 PROFILES = {
     "small": Profile(loans=2500, branches=3, sub_branches=3, officers_per_sub=4, months=24),
-    "medium": Profile(loans=30000, branches=5, sub_branches=5, officers_per_sub=14, months=24),
-    "large": Profile(loans=300000, branches=8, sub_branches=6, officers_per_sub=80, months=36),
+    "medium": Profile(loans=31000, branches=5, sub_branches=5, officers_per_sub=14, months=24),
+    "large": Profile(loans=330000, branches=8, sub_branches=6, officers_per_sub=80, months=36),
 }

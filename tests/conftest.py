@@ -1,0 +1,49 @@
+"""Shared fixtures: one small sample bank per test session, in several carriers."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from postloan.sample.generate import generate_sample_bank
+from postloan.sample import writers
+
+SEED = 20261129
+PG_URL = os.environ.get("POSTLOAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MARIADB_URL = os.environ.get("POSTLOAN_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def servers_required() -> bool:
+    """CI sets POSTLOAN_REQUIRE_SERVERS=1: a missing database server is then a failure, not a skip."""
+    return os.environ.get("POSTLOAN_REQUIRE_SERVERS", "") not in ("", "0", "false")
+
+
+def require_server(url: str) -> None:
+    import sqlalchemy as sa
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:   # no server, no driver, refused login
+        reason = f"database server not reachable at {url.split('@')[-1]}: {type(exc).__name__}"
+        if servers_required():
+            pytest.fail(reason + " (POSTLOAN_REQUIRE_SERVERS is set, so this fails instead of skipping)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sample_tables():
+    """The small sample bank as generated (canonical frames), made once per session."""
+    return generate_sample_bank("small", SEED)
+
+
+@pytest.fixture(scope="session")
+def sample_duckdb(tmp_path_factory, sample_tables) -> Path:
+    return writers.write_duckdb(sample_tables, tmp_path_factory.mktemp("duckdb") / "bank.duckdb")
+
+
+@pytest.fixture(scope="session")
+def sample_csv(tmp_path_factory, sample_tables) -> Path:
+    return writers.write_csv(sample_tables, tmp_path_factory.mktemp("csv") / "utf8")

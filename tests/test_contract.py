@@ -1,0 +1,87 @@
+"""The contract in code matches DATA_CONTRACT.md, and the glossary covers it."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from postloan import contract as C
+from postloan.glossary import enum_input_map, enum_labels, enum_names, table_label
+
+SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec" / "DATA_CONTRACT.md"
+
+
+def _spec_tables() -> dict[str, list[str]]:
+    """Tables and their columns as written in the contract document."""
+    text = SPEC.read_text(encoding="utf-8")
+    tables, current = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^### (\w+) \(", line)
+        if m:
+            current = m.group(1)
+            tables[current] = []
+            continue
+        m = re.match(r"^\| (\w+) \| (\w+) \|", line)
+        if current and m and m.group(1) != "column":
+            tables[current].append(m.group(1))
+    return tables
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="../shared/spec/DATA_CONTRACT.md not present")
+def test_code_has_every_table_and_column_of_the_document():
+    spec = _spec_tables()
+    assert len(spec) == 17
+    assert list(spec) == C.TABLE_NAMES
+    for name, columns in spec.items():
+        assert C.TABLES[name].column_names == columns, name
+
+
+def test_seventeen_tables_each_with_a_chinese_label():
+    assert len(C.TABLES) == 17
+    for name in C.TABLES:
+        assert re.search(r"[\u4e00-\u9fff]", table_label(name)), name
+
+
+def test_every_enum_column_names_a_glossary_enumeration_with_chinese_labels():
+    names = set(enum_names())
+    for table in C.TABLES.values():
+        for col in table.columns:
+            if col.type == C.ENUM:
+                assert col.enum in names, (table.name, col.name)
+                for code, label in enum_labels(col.enum).items():
+                    assert re.fullmatch(r"[a-z_]+", code)
+                    assert re.search(r"[\u4e00-\u9fff]", label), (col.enum, code)
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="../shared/spec/DATA_CONTRACT.md not present")
+def test_glossary_codes_match_the_document_enumerations():
+    text = SPEC.read_text(encoding="utf-8")
+    for table in C.TABLES.values():
+        for col in table.columns:
+            if col.type != C.ENUM:
+                continue
+            row = next(line for line in text.split(f"### {table.name} (", 1)[1].splitlines()
+                       if line.startswith(f"| {col.name} |"))
+            documented = re.findall(r"`([a-z_]+)`", row)
+            assert set(documented) == set(enum_labels(col.enum)), (table.name, col.name)
+
+
+def test_labels_are_accepted_on_input_and_map_to_codes():
+    m = enum_input_map("classification")
+    assert m["关注"] == "special_mention" and m["次级"] == "substandard" and m["loss"] == "loss"
+    assert enum_input_map("inspection_kind")["例行/定期检查"] == "routine"
+
+
+def test_keys_references_and_rules_name_real_columns():
+    for t in C.TABLES.values():
+        for k in t.key:
+            assert k in t.column_names
+        for col in t.columns:
+            if col.ref:
+                rt, rc = col.ref.split(".")
+                assert rc in C.TABLES[rt].column_names
+    for rule in C.DATE_ORDERS:
+        assert {rule.later, rule.earlier} <= set(C.TABLES[rule.table].column_names)
+    for rule in C.REQUIRED_WHEN:
+        assert {rule.column, rule.when_column} <= set(C.TABLES[rule.table].column_names)

@@ -45,7 +45,7 @@ def main():
                 f"b=g('{size}', 42); t1=time.perf_counter(); w(b, r'{work}/{size}.duckdb'); "
                 f"print(len(b['loans']), len(b['loan_month']), round(t1-t, 1), round(time.perf_counter()-t1, 1))")
         wall, peak, out = child(code)
-        loans, rows, gen, write = out.split()
+        loans, rows, gen, write = out.splitlines()[-1].split()
         print(f"{size:<8}{int(loans):>10,}{int(rows):>14,}{float(gen):>12.1f}{peak:>10.0f}{float(write):>10.1f}")
     if "medium" not in args.sizes:
         return

@@ -24,6 +24,7 @@ def read(source: str, **_options) -> RawExtract:
                                                           detail=f"DuckDB 文件不存在：{path}")])
     tables = {}
     with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
         present = {r[0].lower(): r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
         for table, spec in TABLES.items():

@@ -1,4 +1,6 @@
-"""One Excel workbook (.xlsx), one sheet per table, sheet name = table name."""
+"""One Excel workbook (.xlsx, .xlsm, .xls), one sheet per table, sheet name = table name.
+
+Read with calamine (Rust; about ten times faster than openpyxl on large sheets)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,13 +16,13 @@ label = "Excel 工作簿"
 
 
 def accepts(source: str) -> bool:
-    return "://" not in source and Path(source).suffix.lower() in (".xlsx", ".xlsm")
+    return "://" not in source and Path(source).suffix.lower() in (".xlsx", ".xlsm", ".xls")
 
 
 def read(source: str, **_options) -> RawExtract:
     path = Path(source)
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        book = pd.ExcelFile(path, engine="calamine")
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         return RawExtract(str(path), name, {}, [Violation("(workbook)", "unreadable_source",
                                                           detail=f"工作簿 {path.name} 无法打开：{exc}")])

@@ -57,8 +57,8 @@ class _TableCheck:
 
     def __init__(self, spec: C.Table, raw: RawTable, out: list[Violation]):
         self.spec, self.raw, self.out = spec, raw, out
-        frame = raw.frame
-        frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
+        # header names compared trimmed and case-insensitively; the connector's frame is not modified
+        frame = raw.frame.set_axis([str(c).strip().lstrip("\ufeff").lower() for c in raw.frame.columns], axis=1)
         self.frame = frame.reset_index(drop=True)
         self.n = len(self.frame)
 

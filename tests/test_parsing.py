@@ -68,3 +68,14 @@ def test_parsers_do_not_mutate_their_input():
     before = raw.copy()
     P.parse_date(raw)
     pd.testing.assert_series_equal(raw, before)
+
+
+def test_validation_does_not_mutate_the_connectors_frames(sample_csv):
+    from data_connectors import read_extract
+    from postloan.validation import check_extract
+    raw = read_extract(str(sample_csv))
+    raw.tables["loans"].frame.columns = [c.upper() for c in raw.tables["loans"].frame.columns]
+    before = raw.tables["loans"].frame.copy()
+    tables, violations = check_extract(raw)
+    assert violations == []                                   # headers match case-insensitively
+    pd.testing.assert_frame_equal(raw.tables["loans"].frame, before)

@@ -84,3 +84,15 @@ def test_unreachable_database_is_reported_not_raised():
     raw = read_extract("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert raw.problems and raw.problems[0].rule == "unreadable_source"
     assert "127.0.0.1" in raw.problems[0].detail
+
+
+def test_server_check_skips_for_users_and_fails_in_ci(monkeypatch):
+    """Without a server: a skip with the reason on a user's machine, a failure in CI."""
+    from conftest import require_server
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    monkeypatch.delenv("POSTLOAN_REQUIRE_SERVERS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not reachable"):
+        require_server(url)
+    monkeypatch.setenv("POSTLOAN_REQUIRE_SERVERS", "1")
+    with pytest.raises(pytest.fail.Exception, match="fails instead of skipping"):
+        require_server(url)

@@ -91,8 +91,8 @@ def build_loans(rng, customers: pd.DataFrame, n_loans: int, window_start, window
     extended = np.where(ext_ok, maturity + rng.integers(90, 366, n) * DAY, np.datetime64("NaT", "D"))
     # legacy defaults: business loans that matured unpaid 2-3 years before the end of the
     # history and are still on the book as NPL (their limitation periods run out soon)
-    legacy = np.isin(product, ["working_capital", "personal_business"]) & (rng.random(n) < 0.025)
-    maturity = np.where(legacy, window_end - rng.integers(700, 1150, n) * DAY, maturity)
+    legacy = np.isin(product, ["working_capital", "personal_business"]) & (rng.random(n) < 0.035)
+    maturity = np.where(legacy, window_end - rng.integers(900, 1150, n) * DAY, maturity)
     disb = np.where(legacy, (maturity.astype("datetime64[M]") - term).astype("datetime64[D]") + 4 * DAY, disb)
     extended = np.where(legacy, np.datetime64("NaT", "D"), extended)
     return pd.DataFrame({

@@ -78,6 +78,7 @@ def write_duckdb(tables: dict[str, pd.DataFrame], path, overwrite: bool = False)
     if tmp.exists():
         tmp.unlink()
     with duckdb.connect(str(tmp)) as con:
+        con.execute("SET enable_progress_bar = false")
         for name, frame in tables.items():
             con.register("_frame", frame)
             spec = TABLES.get(name)

@@ -1,0 +1,98 @@
+"""Build every mart of a month once; freeze to and load from Parquet; figures per scope."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from postloan.marts import (collection, credit_recovery, disposal, handovers, inspections, legal, meetings,
+                            monitoring, portfolio, records, warnings)
+from postloan.marts.context import MonthContext
+from postloan.marts.scope import scope_frame
+from postloan.policy import Policy, WorkCalendar
+from postloan.validation import Extract
+
+
+@dataclass
+class Marts:
+    month: str
+    tables: dict[str, pd.DataFrame]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def for_scope(self, name: str, scope: str) -> pd.DataFrame:
+        return scope_frame(self.tables[name], scope)
+
+
+def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCalendar, trend_months: int = 12) -> Marts:
+    ctx = MonthContext(extract, month, policy, calendar)
+    t: dict[str, pd.DataFrame] = {}
+    t["loan_snapshot"] = snap = portfolio.build_loan_snapshot(ctx)
+    t["portfolio_trend"] = portfolio.build_portfolio_trend(ctx, trend_months)
+    t["warning_lifecycle"] = warnings.build_warning_lifecycle(ctx)
+    t["warning_effectiveness"] = warnings.build_warning_effectiveness(ctx)
+    t["inspection_duties"] = inspections.build_inspection_duties(ctx)
+    t["inspection_quality"] = inspections.build_inspection_quality(ctx)
+    t["agency_exposure"] = monitoring.build_agency_exposure(ctx, snap)
+    t["monitoring_exceptions"] = monitoring.build_monitoring_exceptions(ctx, snap, t["agency_exposure"])
+    t["maturities"] = credit_recovery.build_maturities(ctx, snap)
+    t["maturity_events"] = credit_recovery.build_maturity_events(ctx, snap)
+    t["collection_cases"] = collection.build_collection_cases(ctx, snap)
+    t["collection_actions_month"] = collection.build_collection_actions_month(ctx)
+    t["promises"] = collection.build_promises(ctx)
+    t["legal_deadlines"] = legal.build_legal_deadlines(ctx, snap)
+    t["recoveries_ytd"] = disposal.build_recoveries_ytd(ctx)
+    t["archive_defects"] = records.build_archive_defects(ctx)
+    t["data_quality"] = records.build_data_quality(ctx, snap)
+    t["handovers"] = handovers.build_handovers(ctx)
+    t["meeting_actions_status"] = meetings.build_meeting_actions_status(ctx)
+    t["proposed_resolutions"] = meetings.build_proposed_resolutions(ctx, t)
+    t["branches"] = ctx.branches
+    t["officers"] = ctx.officers
+    t["calendar_month"] = pd.DataFrame({"month": [month], "start": [ctx.start], "end": [ctx.end],
+                                        "prev_month": [ctx.prev_month]})
+    return Marts(month, t)
+
+
+def figures_for_scope(m: Marts, scope: str) -> dict:
+    """The figures of METRICS.md "Figures every run publishes" for one scope."""
+    cal = m["calendar_month"].iloc[0]
+    snap = m.for_scope("loan_snapshot", scope)
+    f = {"month": m.month, "scope": scope}
+    f.update(portfolio.portfolio_figures(snap))
+    f.update(portfolio.migration_figures(snap))
+    f.update(warnings.warning_figures(m.for_scope("warning_lifecycle", scope), cal["start"], cal["end"]))
+    d = m.for_scope("inspection_duties", scope)
+    first, routine = d[d["kind"] == "first"], d[d["kind"] != "first"]
+    f["first_inspections_due"] = int(len(first))
+    f["first_inspections_on_time"] = int((first["status"] == "on_time").sum())
+    f["routine_inspections_due"] = int(len(routine))
+    f["routine_inspections_on_time"] = int((routine["status"] == "on_time").sum())
+    f.update(disposal.disposal_figures(m.for_scope("recoveries_ytd", scope)))
+    f["limitation_expiring_90d_count"] = legal.limitation_expiring_count(m.for_scope("legal_deadlines", scope), 90)
+    f.update(meetings.meeting_figures(m.for_scope("meeting_actions_status", scope)))
+    # amounts to the fen (sums of floats carry binary noise); ratios and counts as computed
+    return {k: round(v, 2) if isinstance(v, float) and not k.endswith(("_ratio", "_coverage")) and
+            not k.startswith("migration_rate") else v for k, v in f.items()}
+
+
+def freeze_marts(m: Marts, folder: Path) -> list[Path]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in m.tables.items():
+        path = folder / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        paths.append(path)
+    (folder / "month.json").write_text(json.dumps({"month": m.month}), encoding="utf-8")
+    return paths
+
+
+def load_marts(folder: Path) -> Marts:
+    folder = Path(folder)
+    month = json.loads((folder / "month.json").read_text(encoding="utf-8"))["month"]
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return Marts(month, tables)

@@ -1,0 +1,88 @@
+"""逾期催收: stages, actions by channel, promises to pay, cure and roll, conduct.
+
+Mart `collection_cases` — grain: active loan at M that is overdue, in legal
+recovery, or performing but maturing within the pre-due window; its stage.
+Mart `collection_actions_month` — grain: collection action in M, with conduct flags.
+Mart `promises` — grain: promise to pay falling due in M, kept or broken.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postloan.marts.context import MonthContext
+
+STAGES = {"pre_due": "逾期前", "early": "逾期前期", "late": "逾期后期", "legal": "法律清收"}
+
+
+def build_collection_cases(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
+    st = ctx.policy.collection.stages
+    a = snap[snap["active"]].copy()
+    cases = ctx.extract["legal_cases"]
+    legal = set(cases.loc[(cases["filed_date"] <= ctx.end) & (cases["status"] != "closed"), "loan_id"])
+    days_to_mat = (a["effective_maturity"] - ctx.end).dt.days
+    a["stage"] = np.select(
+        [a["loan_id"].isin(list(legal)), a["dpd"] > st.early_max_dpd, a["dpd"] > 0,
+         (days_to_mat > 0) & (days_to_mat <= st.pre_due_days)],
+        ["legal", "late", "early", "pre_due"], None)
+    a = a[a["stage"].notna()]
+    return a[["loan_id", "customer_id", "customer_name", "product", "balance", "dpd", "classification",
+              "overdue_principal", "overdue_interest", "stage", "officer_id", "operating_branch_id",
+              "managing_branch_id"]].reset_index(drop=True)
+
+
+def build_collection_actions_month(ctx: MonthContext) -> pd.DataFrame:
+    c = ctx.policy.collection.conduct
+    act = ctx.extract["collection_actions"]
+    start = ctx.start
+    end_excl = ctx.end + pd.Timedelta(days=1)
+    m = act[(act["action_time"] >= start) & (act["action_time"] < end_excl)].copy()
+    t = m["action_time"].dt.strftime("%H:%M")
+    quiet = (t >= c.quiet_from) | (t < c.quiet_until)
+    m["night_contact"] = quiet & m["channel"].isin(c.quiet_channels)
+    m["forbidden_party"] = m["contacted_party"].isin(c.forbidden_parties)
+    m = m.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id", "managing_branch_id"]],
+                on="loan_id", how="left")
+    return m.reset_index(drop=True)
+
+
+def build_promises(ctx: MonthContext) -> pd.DataFrame:
+    """Promises whose date falls in M: kept when a payment was recorded (a recovery, or
+    the loan's overdue amounts cleared / dpd back to 0) by the promised date's month-end."""
+    act = ctx.extract["collection_actions"]
+    p = act[(act["outcome"] == "promise_to_pay") & ctx.in_month(act["promised_date"])].copy()
+    lm = ctx.extract["loan_month"]
+    at_m = lm[lm["month"] == ctx.month].set_index("loan_id")
+    rec = ctx.extract["recoveries"]
+    paid = rec[rec["method"].isin(["cash", "guarantor_payment", "collateral_sale"])]
+    p = p.merge(paid[["loan_id", "recovery_date"]], on="loan_id", how="left")
+    p["paid"] = (p["recovery_date"] >= p["action_time"].dt.normalize()) & (p["recovery_date"] <= p["promised_date"])
+    p = p.sort_values("paid").drop_duplicates("action_id", keep="last").drop(columns="recovery_date")
+    cured = p["loan_id"].map(at_m["dpd"]).fillna(0) == 0
+    p["kept"] = p["paid"] | cured
+    p = p.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id", "managing_branch_id"]],
+                on="loan_id", how="left")
+    return p.reset_index(drop=True)
+
+
+def roll_rates(snap: pd.DataFrame, bands: list) -> pd.DataFrame:
+    """Cure and roll by dpd band P -> M over the loans active at P (balances at P)."""
+    c = snap[snap["class_p"].notna()].copy()
+
+    def band(d):
+        d = d.fillna(0)
+        return np.select([d <= 0] + [(d >= b.from_) & ((b.to is None) | (d <= (b.to or 0))) for b in bands],
+                         ["current"] + [b.id for b in bands], "current")
+    c["band_p"] = band(c["dpd_p"])
+    c["band_m"] = np.where(c["active"], band(c["dpd"]), "exited")
+    order = ["current"] + [b.id for b in bands]
+    rank = {b: i for i, b in enumerate(order)}
+    rows = []
+    for b in order[1:]:
+        g = c[c["band_p"] == b]
+        total = g["balance_p"].sum()
+        cured = g.loc[g["band_m"] == "current", "balance_p"].sum()
+        rolled = g.loc[g["band_m"].map(rank).fillna(-1) > rank[b], "balance_p"].sum()
+        rows.append({"band": b, "balance_p": total, "cure_rate": cured / total if total else None,
+                     "roll_rate": rolled / total if total else None, "loans": len(g)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,147 @@
+"""The required inspection schedule matched against inspections performed.
+
+Mart `inspection_duties` — grain: one required duty. Either a loan's first
+inspection (deadline = disbursement + policy days) or a customer's routine window
+(month / quarter / year by the customer's state when the window opens). Columns:
+duty, due_date, done_date, status (on_time / late / missing), officer responsible
+on the due date, scope keys. Only duties falling due in M are kept.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postloan.marts.context import MonthContext
+
+NAT = pd.NaT
+
+
+def _first_duties(ctx: MonthContext) -> pd.DataFrame:
+    pol = ctx.policy.inspection.first
+    loans = ctx.loans
+    days = loans["customer_type"].map(pol.days).astype("float64")
+    due = loans["disbursement_date"] + pd.to_timedelta(days, unit="D")
+    d = loans.assign(due_date=due)[ctx.in_month(due)]
+    ins = ctx.extract["inspections"]
+    first = ins[ins["kind"] == "first"]
+    # an inspection of the loan, or (loan_id null) of its customer, between disbursement and deadline
+    by_loan = d.merge(first[first["loan_id"].notna()][["loan_id", "completed_date", "inspection_id"]],
+                      on="loan_id", how="left")
+    by_cust = d.merge(first[first["loan_id"].isna()][["customer_id", "completed_date", "inspection_id"]],
+                      on="customer_id", how="left")
+    cand = pd.concat([by_loan, by_cust], ignore_index=True)
+    cand = cand[cand["completed_date"] >= cand["disbursement_date"]]
+    on_time = cand[cand["completed_date"] <= cand["due_date"]].sort_values("completed_date")
+    on_time = on_time.drop_duplicates("loan_id").set_index("loan_id")
+    late = cand[cand["completed_date"] > cand["due_date"]].sort_values("completed_date")
+    late = late.drop_duplicates("loan_id").set_index("loan_id")
+    out = pd.DataFrame({
+        "duty": ctx.policy.inspection.first.id, "kind": "first", "loan_id": d["loan_id"].to_numpy(),
+        "customer_id": d["customer_id"].to_numpy(), "customer_name": d["customer_name"].to_numpy(),
+        "window_start": d["disbursement_date"].to_numpy(), "due_date": d["due_date"].to_numpy(),
+        "operating_branch_id": d["operating_branch_id"].to_numpy(),
+        "managing_branch_id": d["managing_branch_id"].to_numpy()})
+    ok = out["loan_id"].map(on_time["completed_date"])
+    lt = out["loan_id"].map(late["completed_date"])
+    out["done_date"] = ok.fillna(lt)
+    out["inspection_id"] = out["loan_id"].map(on_time["inspection_id"]).fillna(out["loan_id"].map(late["inspection_id"]))
+    out["status"] = np.where(ok.notna(), "on_time", np.where(lt.notna() & (lt <= ctx.end), "late", "missing"))
+    out.loc[out["status"] == "missing", ["done_date", "inspection_id"]] = [NAT, None]
+    return out
+
+
+def _period_end(start: pd.Timestamp, window: str) -> pd.Timestamp:
+    p = pd.Period(start, "M")
+    if window == "month":
+        return p.end_time.normalize()
+    if window == "quarter":
+        return pd.Period(start, "Q").end_time.normalize()
+    return pd.Period(start, "Y").end_time.normalize()
+
+
+def _risky_at(ctx: MonthContext, month_start: pd.Timestamp, customers: pd.Index) -> pd.Series:
+    """Customer state when a window opens on `month_start`: any loan classified in the
+    risky classes at the previous month-end, or a red/orange warning open that day."""
+    pol = ctx.policy.inspection.routine
+    lm = ctx.extract["loan_month"]
+    prev = str(pd.Period(month_start, "M") - 1)
+    rows = lm[(lm["month"] == prev) & (lm["status"] == "active") & lm["classification"].isin(pol.risky_classifications)]
+    risky_c = set(ctx.loans.set_index("loan_id").loc[rows["loan_id"], "customer_id"])
+    w = ctx.extract["warnings"]
+    open_w = w[(w["identified_date"] <= month_start) & (w["status"] != "rejected") &
+               w["level"].isin(pol.risky_warning_levels) &
+               (w["released_date"].isna() | (w["released_date"] >= month_start))]
+    risky_c |= set(open_w["customer_id"])
+    return pd.Series(customers.isin(list(risky_c)), index=customers)
+
+
+def _routine_windows(ctx: MonthContext) -> pd.DataFrame:
+    """Windows ending in M, tiled from the start of M's year: at each month start with no
+    window open, a risky customer gets a one-month window, others a window to the end of
+    their calendar period (quarter or year)."""
+    pol = ctx.policy.inspection.routine
+    cust = ctx.customers.set_index("customer_id")
+    ids = cust.index
+    open_until = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    windows = []
+    for k in range(ctx.period.month):
+        start = pd.Timestamp(year=ctx.period.year, month=k + 1, day=1)
+        free = open_until.isna() | (open_until < start)
+        if not free.any():
+            continue
+        risky = _risky_at(ctx, start, ids)
+        regular = cust["customer_type"].map(pol.window)
+        kind = np.where(risky, pol.risky_window, regular)
+        ends = pd.Series([_period_end(start, w) for w in np.unique(kind)], index=np.unique(kind))
+        end = pd.Series(kind, index=ids).map(ends)
+        end = end.where(free)
+        open_until = open_until.where(~free, end)
+        windows.append(pd.DataFrame({"customer_id": ids[free.to_numpy()], "window_start": start,
+                                     "due_date": end[free].to_numpy(), "window": kind[free.to_numpy()]}))
+    w = pd.concat(windows, ignore_index=True)
+    return w[ctx.in_month(w["due_date"])]
+
+
+def _routine_duties(ctx: MonthContext) -> pd.DataFrame:
+    pol = ctx.policy.inspection.routine
+    w = _routine_windows(ctx)
+    lm = ctx.extract["loan_month"]
+    active_loans = lm.loc[(lm["month"] == ctx.month) & (lm["status"] == "active"), "loan_id"]
+    active_c = set(ctx.loans.set_index("loan_id").loc[active_loans, "customer_id"])
+    w = w[w["customer_id"].isin(list(active_c))]
+    ins = ctx.extract["inspections"]
+    q = ins[ins["kind"].isin(pol.qualifying_kinds)][["customer_id", "completed_date", "inspection_id"]]
+    m = w.merge(q, on="customer_id", how="left")
+    inside = m[(m["completed_date"] >= m["window_start"]) & (m["completed_date"] <= m["due_date"])]
+    inside = inside.sort_values("completed_date").drop_duplicates(["customer_id", "window_start"])
+    w = w.merge(inside[["customer_id", "window_start", "completed_date", "inspection_id"]],
+                on=["customer_id", "window_start"], how="left").rename(columns={"completed_date": "done_date"})
+    w["status"] = np.where(w["done_date"].notna(), "on_time", "missing")
+    c = ctx.customers.set_index("customer_id")
+    return pd.DataFrame({
+        "duty": pol.id, "kind": "routine:" + w["window"].astype(str), "loan_id": None,
+        "customer_id": w["customer_id"].to_numpy(), "customer_name": w["customer_id"].map(c["customer_name"]).to_numpy(),
+        "window_start": w["window_start"].to_numpy(), "due_date": w["due_date"].to_numpy(),
+        "operating_branch_id": w["customer_id"].map(c["operating_branch_id"]).to_numpy(),
+        "managing_branch_id": w["customer_id"].map(c["managing_branch_id"]).to_numpy(),
+        "done_date": w["done_date"].to_numpy(), "inspection_id": w["inspection_id"].to_numpy(),
+        "status": w["status"].to_numpy()})
+
+
+def build_inspection_duties(ctx: MonthContext) -> pd.DataFrame:
+    d = pd.concat([_first_duties(ctx), _routine_duties(ctx)], ignore_index=True)
+    d["officer_id"] = ctx.responsible(d["customer_id"], d["due_date"])
+    d["days_late"] = (d["done_date"] - d["due_date"]).dt.days.where(d["status"] == "late")
+    return d
+
+
+def build_inspection_quality(ctx: MonthContext) -> pd.DataFrame:
+    """Grain: inspection completed in the 12 months to M with a quality grade."""
+    ins = ctx.extract["inspections"]
+    since = (ctx.period - 11).start_time
+    g = ins[ins["quality_grade"].notna() & (ins["completed_date"] >= since) & (ins["completed_date"] <= ctx.end)]
+    c = ctx.customers.set_index("customer_id")
+    return g.assign(operating_branch_id=g["customer_id"].map(c["operating_branch_id"]),
+                    managing_branch_id=g["customer_id"].map(c["managing_branch_id"]))[
+        ["inspection_id", "customer_id", "kind", "completed_date", "officer_id", "quality_grade",
+         "operating_branch_id", "managing_branch_id"]]

@@ -1,0 +1,118 @@
+"""批量监管: the six monitoring areas of the course outline, as exceptions.
+
+Mart `monitoring_exceptions` — grain: one exception (area, rule, the loan or
+customer it concerns, a Chinese description, the amount at stake).
+Mart `agency_exposure` — grain: guarantee agency: guaranteed balance of active
+loans against the cooperation limit, and overdue guaranteed loans.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postloan.marts.context import MonthContext
+
+AREAS = {"customer_info": "客户信息监管", "purpose": "用途合规监管", "warrant": "贷款权证监管",
+         "collateral": "押品管理监管", "agency": "担保机构监管", "asset_quality": "资产质量监管"}
+
+
+def _exc(area, rule, frame, text, amount=None) -> pd.DataFrame:
+    return pd.DataFrame({
+        "area": area, "rule": rule, "loan_id": frame.get("loan_id"), "customer_id": frame["customer_id"].to_numpy(),
+        "customer_name": frame["customer_name"].to_numpy(), "detail": text,
+        "amount": amount if amount is not None else np.nan,
+        "operating_branch_id": frame["operating_branch_id"].to_numpy(),
+        "managing_branch_id": frame["managing_branch_id"].to_numpy()})
+
+
+def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
+    pol, end = ctx.policy, ctx.end
+    active = snap[snap["active"]]
+    active_c = set(active["customer_id"])
+    parts = []
+    # 1 customer information: expired ID / licence, stale financial statements
+    c = ctx.customers[ctx.customers["customer_id"].isin(list(active_c))]
+    exp = c[c["id_expiry_date"].notna() & (c["id_expiry_date"] < end)]
+    parts.append(_exc("customer_info", "id_expired", exp,
+                      "证件/营业执照已于 " + exp["id_expiry_date"].dt.strftime("%Y-%m-%d") + " 到期"))
+    stale_before = end - pd.DateOffset(months=pol.monitoring.customer_info.financials_stale_months)
+    nonind = c[c["customer_type"] != "individual"]
+    stale = nonind[nonind["latest_financials_date"].isna() | (nonind["latest_financials_date"] < stale_before)]
+    parts.append(_exc("customer_info", "financials_stale", stale,
+                      "最近财务报表日期 " + stale["latest_financials_date"].dt.strftime("%Y-%m-%d").fillna("无")))
+    # 2 purpose: large self payments, prohibited payees (payments in the 12 months to M)
+    ep = pol.entrusted_payment
+    pay = ctx.extract["fund_payments"]
+    pay = pay[(pay["payment_date"] <= end) & (pay["payment_date"] > end - pd.DateOffset(months=12))]
+    pay = pay.merge(ctx.loans[["loan_id", "product", "customer_id", "customer_name", "operating_branch_id",
+                               "managing_branch_id"]], on="loan_id")
+    limit = pay["product"].map(ep.single_payment_over)
+    big_self = pay[(pay["mode"] == "self") & limit.notna() & (pay["amount"] > limit)]
+    parts.append(_exc("purpose", ep.id + ":self_over_limit", big_self,
+                      "单笔 " + (big_self["amount"] / 1e4).round(2).astype(str) + " 万元自主支付，超过受托支付起点",
+                      big_self["amount"].to_numpy()))
+    bad_payee = pay[pay["payee_category"].isin(ep.prohibited_payees)]
+    from postloan.glossary import enum_labels
+    lab = enum_labels("payee_category")
+    parts.append(_exc("purpose", ep.id + ":prohibited_payee", bad_payee,
+                      "资金流向" + bad_payee["payee_category"].map(lab) + "：" + bad_payee["payee_name"].fillna(""),
+                      bad_payee["amount"].to_numpy()))
+    # 3 title warrants: mortgage/pledge loans with the warrant missing or received late
+    tw = pol.title_warrant
+    col = ctx.extract["collateral"].merge(active[["loan_id", "customer_id", "customer_name", "guarantee_type",
+                                                  "disbursement_date", "balance", "operating_branch_id",
+                                                  "managing_branch_id"]], on="loan_id")
+    need = col[col["guarantee_type"].isin(tw.guarantee_types)]
+    deadline = need["disbursement_date"] + pd.Timedelta(days=tw.days)
+    missing = need[need["warrant_received_date"].isna() & (deadline < end)]
+    parts.append(_exc("warrant", tw.id + ":missing", missing,
+                      "押品 " + missing["collateral_id"] + " 他项权证未入库（应于 " + deadline[missing.index].dt.strftime("%Y-%m-%d") + " 前）",
+                      missing["balance"].to_numpy()))
+    late = need[need["warrant_received_date"] > deadline]
+    parts.append(_exc("warrant", tw.id + ":late", late,
+                      "押品 " + late["collateral_id"] + " 他项权证逾期入库 " +
+                      (late["warrant_received_date"] - deadline[late.index]).dt.days.astype(str) + " 天",
+                      late["balance"].to_numpy()))
+    # 4 collateral: stale appraisals, value below the loan balance
+    cp = pol.collateral
+    age_limit = col["kind"].map(lambda k: cp.max_age_months.get(k, cp.max_age_months["default"]))
+    oldest_ok = pd.Series([end - pd.DateOffset(months=int(m)) for m in age_limit], index=col.index)
+    stale_c = col[col["appraisal_date"] < oldest_ok]
+    parts.append(_exc("collateral", cp.id + ":stale", stale_c,
+                      "押品 " + stale_c["collateral_id"] + " 最近评估 " + stale_c["appraisal_date"].dt.strftime("%Y-%m-%d"),
+                      stale_c["appraised_value"].to_numpy()))
+    value = col.groupby("loan_id").agg(value=("appraised_value", "sum"), balance=("balance", "first"))
+    low_ids = value.index[value["value"] < value["balance"]]
+    low = active[active["loan_id"].isin(low_ids)]
+    parts.append(_exc("collateral", "collateral_below_balance", low,
+                      "押品评估值 " + (low["loan_id"].map(value["value"]) / 1e4).round(2).astype(str) + " 万元，低于贷款余额",
+                      low["balance"].to_numpy()))
+    # 5 guarantee agencies: near or over the cooperation limit
+    near = agencies[agencies["usage"] >= pol.monitoring.guarantee_agency.near_limit_ratio]
+    if len(near):
+        fake = pd.DataFrame({"customer_id": near["agency_id"], "customer_name": near["name"],
+                             "operating_branch_id": None, "managing_branch_id": None})
+        parts.append(_exc("agency", "agency_near_limit", fake,
+                          "担保余额占合作额度 " + (near["usage"] * 100).round(1).astype(str) + "%",
+                          near["exposure"].to_numpy()))
+    # 6 asset quality: classification-floor breaches, loan by loan
+    br = active[active["floor_breach"]]
+    from postloan.glossary import enum_labels as el
+    cl = el("classification")
+    parts.append(_exc("asset_quality", "classification_floor_breach", br,
+                      "逾期 " + br["dpd"].astype(int).astype(str) + " 天，分类为" + br["classification"].map(cl) +
+                      "，应至少为" + br["floor_class"].map(cl), br["balance"].to_numpy()))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    out["area_label"] = out["area"].map(AREAS)
+    return out
+
+
+def build_agency_exposure(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
+    g = ctx.extract["guarantees"]
+    g = g[g["agency_id"].notna()].merge(snap[snap["active"]][["loan_id", "dpd", "balance"]], on="loan_id")
+    exp = g.groupby("agency_id").agg(exposure=("amount", "sum"), loans=("loan_id", "nunique"),
+                                     overdue_loans=("dpd", lambda s: int((s > 0).sum())))
+    a = ctx.extract["guarantee_agencies"].set_index("agency_id").join(exp, how="left")
+    a[["exposure", "loans", "overdue_loans"]] = a[["exposure", "loans", "overdue_loans"]].fillna(0)
+    a["usage"] = np.where(a["cooperation_limit"] > 0, a["exposure"] / a["cooperation_limit"], np.nan)
+    return a.reset_index()

@@ -1,0 +1,136 @@
+"""Asset quality and migration (METRICS.md "Portfolio and asset quality", "Migration").
+
+Marts:
+- `loan_snapshot` — grain: loan active at P or with a row at M. Balances, class,
+  dpd at M and at P, the dpd floor and whether it is breached, the officer at M.
+- `portfolio_trend` — grain: month × operating branch. Balances by class for the
+  trend charts and the month-on-month / year-to-date comparisons.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postloan.marts.context import MonthContext
+from postloan.policy import CLASS_ORDER, NPL_CLASSES
+
+EXITS = ["settled", "written_off", "transferred"]
+
+
+def build_loan_snapshot(ctx: MonthContext) -> pd.DataFrame:
+    lm = ctx.extract["loan_month"]
+    cols = ["loan_id", "balance", "overdue_principal", "overdue_interest", "dpd", "classification", "status",
+            "provision"]
+    at_m = lm.loc[lm["month"] == ctx.month, cols]
+    at_p = lm.loc[(lm["month"] == ctx.prev_month) & (lm["status"] == "active"),
+                  ["loan_id", "balance", "classification", "dpd"]].rename(
+        columns={"balance": "balance_p", "classification": "class_p", "dpd": "dpd_p"})
+    snap = at_m.merge(at_p, on="loan_id", how="outer")
+    snap["in_m"] = snap["status"].notna()
+    snap["balance"] = snap["balance"].fillna(0.0)
+    snap["active"] = (snap["status"] == "active").fillna(False).astype(bool)
+    info = ctx.loans[["loan_id", "customer_id", "customer_name", "customer_type", "product", "amount",
+                      "disbursement_date", "effective_maturity", "guarantee_type", "operating_branch_id",
+                      "managing_branch_id", "operating_branch_name", "is_key_customer"]]
+    snap = snap.merge(info, on="loan_id", how="left")
+    rank = snap["classification"].map({c: i for i, c in enumerate(CLASS_ORDER)})
+    floor = ctx.policy.floor_rank(snap["dpd"].fillna(0).to_numpy())
+    snap["floor_class"] = np.array(CLASS_ORDER, dtype=object)[floor]
+    snap["floor_breach"] = (snap["active"] & (rank.to_numpy() < floor)).astype(bool)
+    bands = ctx.policy.dpd_bands
+    dpd = snap["dpd"].fillna(0).to_numpy()
+    snap["dpd_band"] = np.select([(dpd >= b.from_) & ((b.to is None) | (dpd <= (b.to or 0))) for b in bands],
+                                 [b.id for b in bands], None)
+    snap["is_npl"] = snap["active"] & snap["classification"].isin(NPL_CLASSES).fillna(False)
+    snap["officer_id"] = ctx.responsible(snap["customer_id"], [ctx.end] * len(snap))
+    return snap.reset_index(drop=True)
+
+
+def build_portfolio_trend(ctx: MonthContext, months_back: int = 12) -> pd.DataFrame:
+    """Balances by class per month × operating branch, for the last `months_back`
+    months up to M and the December before M's year (for year-to-date change)."""
+    lm = ctx.extract["loan_month"]
+    wanted = {str(ctx.period - k) for k in range(months_back)} | {f"{ctx.period.year - 1}-12"}
+    rows = lm[lm["month"].isin(list(wanted)) & (lm["status"] == "active")]
+    rows = rows.merge(ctx.loans[["loan_id", "operating_branch_id", "managing_branch_id"]], on="loan_id")
+    rows = rows.assign(overdue_balance=rows["balance"].where(rows["dpd"] > 0, 0.0),
+                       dpd_over_90_balance=rows["balance"].where(rows["dpd"] > 90, 0.0))
+    by_class = rows.pivot_table(index=["month", "operating_branch_id", "managing_branch_id"],
+                                columns="classification", values="balance", aggfunc="sum", fill_value=0.0,
+                                observed=True)
+    by_class = by_class.reindex(columns=CLASS_ORDER, fill_value=0.0).add_prefix("balance_")
+    other = rows.groupby(["month", "operating_branch_id", "managing_branch_id"], observed=True).agg(
+        loan_count=("loan_id", "size"), overdue_balance=("overdue_balance", "sum"),
+        dpd_over_90_balance=("dpd_over_90_balance", "sum"))
+    return by_class.join(other).reset_index()
+
+
+def _safe(n, d):
+    return None if d == 0 or pd.isna(d) else float(n) / float(d)
+
+
+def portfolio_figures(snap: pd.DataFrame) -> dict:
+    """Asset-quality figures at M of the loans in `snap` (one scope)."""
+    a = snap[snap["active"]]
+    bal = a["balance"]
+    f = {"total_balance": float(bal.sum()), "loan_count": int(len(a)), "customer_count": int(a["customer_id"].nunique())}
+    for c in CLASS_ORDER:
+        f[f"balance_{c}"] = float(bal[a["classification"] == c].sum())
+    f["npl_balance"] = f["balance_substandard"] + f["balance_doubtful"] + f["balance_loss"]
+    f["npl_ratio"] = _safe(f["npl_balance"], f["total_balance"])
+    f["special_mention_ratio"] = _safe(f["balance_special_mention"], f["total_balance"])
+    dpd = a["dpd"]
+    f["overdue_balance"] = float(bal[dpd > 0].sum())
+    f["dpd_1_30_balance"] = float(bal[(dpd >= 1) & (dpd <= 30)].sum())
+    f["dpd_31_60_balance"] = float(bal[(dpd >= 31) & (dpd <= 60)].sum())
+    f["dpd_61_90_balance"] = float(bal[(dpd >= 61) & (dpd <= 90)].sum())
+    f["dpd_over_90_balance"] = float(bal[dpd > 90].sum())
+    f["deviation_ratio"] = _safe(f["dpd_over_90_balance"], f["npl_balance"])
+    has_prov = a["provision"].notna().any()
+    f["provision_coverage"] = _safe(a["provision"].sum(), f["npl_balance"]) if has_prov else None
+    f["floor_breach_count"] = int(a["floor_breach"].sum())
+    f["floor_breach_balance"] = float(bal[a["floor_breach"]].sum())
+    return f
+
+
+def migration_figures(snap: pd.DataFrame) -> dict:
+    """Migration rates P -> M over the cohorts active at P (balance at M = 0 when gone)."""
+    c = snap[snap["class_p"].notna()]
+    bal_m = c["balance"].where(c["active"], 0.0)
+    rank_p = c["class_p"].map({k: i for i, k in enumerate(CLASS_ORDER)})
+    rank_m = c["classification"].map({k: i for i, k in enumerate(CLASS_ORDER)}).where(c["active"])
+    npl_m = c["active"] & c["classification"].isin(NPL_CLASSES)
+
+    def cohort(cls):
+        m = c["class_p"] == cls
+        b = float(c.loc[m, "balance_p"].sum())
+        r = float(np.maximum(0.0, c.loc[m, "balance_p"] - bal_m[m]).sum())
+        return m, b, r
+
+    f = {}
+    m, b, r = cohort("normal")
+    f["migration_rate_normal"] = _safe(bal_m[m & (rank_m > 0)].sum(), b - r)
+    bn, rn = b, r
+    down_n_npl = float(bal_m[m & npl_m].sum())
+    m, b, r = cohort("special_mention")
+    down_sm_npl = float(bal_m[m & npl_m].sum())
+    f["migration_rate_special_mention"] = _safe(down_sm_npl, b - r)
+    bsm, rsm = b, r
+    m, b, r = cohort("substandard")
+    f["migration_rate_substandard"] = _safe(bal_m[m & (rank_m >= 3)].sum(), b - r)
+    m, b, r = cohort("doubtful")
+    f["migration_rate_doubtful"] = _safe(bal_m[m & (rank_m >= 4)].sum(), b - r)
+    f["migration_rate_performing"] = _safe(down_n_npl + down_sm_npl, bn - rn + bsm - rsm)
+    performing_p = c["class_p"].isin(["normal", "special_mention"])
+    f["new_npl_balance"] = float(bal_m[performing_p & npl_m].sum())
+    return f
+
+
+def migration_matrix(snap: pd.DataFrame) -> pd.DataFrame:
+    """Rows: class at P. Columns: class at M (balance at M) and each way of leaving the
+    book (balance at P that left). Values in yuan."""
+    c = snap[snap["class_p"].notna()].copy()
+    c["to"] = np.where(c["active"], c["classification"].astype(object), c["status"].fillna("settled").astype(object))
+    c["value"] = np.where(c["active"], c["balance"], c["balance_p"])
+    m = c.pivot_table(index="class_p", columns="to", values="value", aggfunc="sum", fill_value=0.0, observed=True)
+    return m.reindex(index=CLASS_ORDER, columns=CLASS_ORDER + EXITS, fill_value=0.0)

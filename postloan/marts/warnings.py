@@ -1,0 +1,89 @@
+"""Risk warnings (风险预警): lifecycle, SLA deadlines and reporting flows.
+
+Mart `warning_lifecycle` — grain: warning identified on or before the end of M.
+Deadlines in working days from the calendar in parameters/; state at the end of M;
+the reporting flow of the course outline (经营行客户经理 / 管理行直管重点客户 /
+管理行客户经理); the officer responsible when the signal was identified.
+
+Mart `warning_effectiveness` — grain: loan that became NPL in the lookback window:
+whether its customer had a warning before, and how many days before.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postloan.marts.context import MonthContext
+from postloan.policy import NPL_CLASSES
+
+FLOW_LABELS = {"sub_branch_officer": "经营行客户经理", "key_customer": "管理行直管重点客户",
+               "branch_officer": "管理行客户经理"}
+
+
+def build_warning_lifecycle(ctx: MonthContext) -> pd.DataFrame:
+    pol = ctx.policy.warning
+    w = ctx.extract["warnings"]
+    w = w[w["identified_date"] <= ctx.end].copy()
+    level_days = lambda spec: w["level"].map({lv: spec.for_level(lv) for lv in ("red", "orange", "yellow")})
+    w["report_deadline"] = ctx.calendar.add_working_days(w["identified_date"], level_days(pol.report_working_days))
+    w["handling_deadline"] = ctx.calendar.add_working_days(w["identified_date"], level_days(pol.handling_working_days))
+    w["entry_deadline"] = ctx.calendar.add_working_days(w["identified_date"], pol.entry_working_days.days)
+    end = ctx.end
+    rejected = w["status"] == "rejected"
+    reported_by_end = w["reported_date"].notna() & (w["reported_date"] <= end)
+    w["report_late"] = ~rejected & (w["report_deadline"] <= end) & \
+        (~reported_by_end | (w["reported_date"] > w["report_deadline"]))
+    measured = w["first_measure_date"].notna() & (w["first_measure_date"] <= end)
+    w["handling_late"] = ~rejected & (w["handling_deadline"] <= end) & \
+        (~measured | (w["first_measure_date"] > w["handling_deadline"]))
+    entered = w["entered_date"].notna() & (w["entered_date"] <= end)
+    w["entry_late"] = (w["entry_deadline"] <= end) & (~entered | (w["entered_date"] > w["entry_deadline"]))
+    released_by_end = w["released_date"].notna() & (w["released_date"] <= end)
+    w["open_at_end"] = ~rejected & ~released_by_end
+    w["state_at_end"] = np.select(
+        [rejected, released_by_end, measured, w["confirmed_date"].notna() & (w["confirmed_date"] <= end), reported_by_end],
+        ["rejected", "released", "handling", "confirmed", "reported"], "identified")
+    w["report_days"] = (w["reported_date"] - w["identified_date"]).dt.days
+    c = ctx.customers.set_index("customer_id")
+    w["customer_name"] = w["customer_id"].map(c["customer_name"])
+    w["operating_branch_id"] = w["customer_id"].map(c["operating_branch_id"])
+    w["managing_branch_id"] = w["customer_id"].map(c["managing_branch_id"])
+    w["officer_id"] = ctx.responsible(w["customer_id"], w["identified_date"])
+    off_branch = w["officer_id"].map(dict(zip(ctx.officers["officer_id"], ctx.officers["branch_id"])))
+    key = w["customer_id"].map(c["is_key_customer"]).fillna(False).astype(bool)
+    at_managing = off_branch.notna() & (off_branch == w["managing_branch_id"])
+    w["flow"] = np.where(key, "key_customer", np.where(at_managing, "branch_officer", "sub_branch_officer"))
+    return w.reset_index(drop=True)
+
+
+def warning_figures(w: pd.DataFrame, ctx_start: pd.Timestamp, ctx_end: pd.Timestamp) -> dict:
+    """The warning keys of METRICS.md for the warnings of one scope."""
+    in_m = lambda s: (s >= ctx_start) & (s <= ctx_end)
+    return {
+        "warnings_identified": int(in_m(w["identified_date"]).sum()),
+        "warnings_reported_late": int((w["report_late"] & in_m(w["report_deadline"])).sum()),
+        "warnings_open_end": int(w["open_at_end"].sum()),
+        "warnings_released": int(in_m(w["released_date"]).fillna(False).sum()),
+    }
+
+
+def build_warning_effectiveness(ctx: MonthContext) -> pd.DataFrame:
+    months = [str(ctx.period - k) for k in range(ctx.policy.warning_effectiveness.lookback_months + 1)]
+    lm = ctx.extract["loan_month"]
+    lm = lm[lm["month"].isin(months) & (lm["status"] == "active")][["month", "loan_id", "classification"]]
+    lm = lm.sort_values(["loan_id", "month"])
+    npl = lm["classification"].isin(NPL_CLASSES)
+    prev_npl = npl.groupby(lm["loan_id"]).shift(fill_value=True)        # first row: unknown -> not new
+    new = lm[npl & ~prev_npl.astype(bool)].drop_duplicates("loan_id")
+    new = new.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id",
+                               "managing_branch_id"]], on="loan_id")
+    new["npl_month_end"] = pd.PeriodIndex(new["month"], freq="M").end_time.normalize()
+    w = ctx.extract["warnings"]
+    w = w[w["status"] != "rejected"][["customer_id", "identified_date", "level"]]
+    m = new.merge(w, on="customer_id", how="left")
+    m = m[m["identified_date"] <= m["npl_month_end"]]
+    first = m.sort_values("identified_date").drop_duplicates("loan_id").set_index("loan_id")
+    new["warned"] = new["loan_id"].isin(first.index)
+    new["first_warning_date"] = new["loan_id"].map(first["identified_date"])
+    new["days_before"] = (new["npl_month_end"] - new["first_warning_date"]).dt.days
+    return new.rename(columns={"month": "npl_month"}).reset_index(drop=True)

@@ -1,0 +1,279 @@
+"""Policy and calendar from parameters/, validated on load.
+
+`load_policy()` reads parameters/policy.yaml into a pydantic model that rejects
+unknown keys and bad values with a message naming the key; `load_calendar()`
+reads parameters/calendar.yaml into a `WorkCalendar`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PARAMETERS_DIR = Path(__file__).resolve().parents[1] / "parameters"
+
+Class = Literal["normal", "special_mention", "substandard", "doubtful", "loss"]
+CLASS_ORDER = ["normal", "special_mention", "substandard", "doubtful", "loss"]
+NPL_CLASSES = ["substandard", "doubtful", "loss"]
+Level = Literal["red", "orange", "yellow"]
+CustomerType = Literal["corporate", "small_business", "individual"]
+
+
+class ParameterError(ValueError):
+    """A parameters file is missing, unreadable or invalid; the message names the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Floor(_Strict):
+    id: str
+    dpd_over: int = Field(ge=0)
+    at_least: Class
+
+
+class DpdBand(_Strict):
+    id: str
+    label: str
+    from_: int = Field(alias="from", ge=1)
+    to: int | None = None
+
+
+class FirstInspection(_Strict):
+    id: str
+    days: dict[CustomerType, int]
+
+
+class RoutineInspection(_Strict):
+    id: str
+    qualifying_kinds: list[Literal["routine", "special", "extended", "supervisory", "first"]]
+    window: dict[CustomerType, Literal["month", "quarter", "year"]]
+    risky_window: Literal["month", "quarter", "year"]
+    risky_classifications: list[Class]
+    risky_warning_levels: list[Level]
+
+
+class Inspection(_Strict):
+    first: FirstInspection
+    routine: RoutineInspection
+
+
+class LevelDays(_Strict):
+    id: str
+    red: int = Field(ge=0)
+    orange: int = Field(ge=0)
+    yellow: int = Field(ge=0)
+
+    def for_level(self, level: str) -> int:
+        return getattr(self, level)
+
+
+class IdDays(_Strict):
+    id: str
+    days: int = Field(ge=0)
+
+
+class WarningPolicy(_Strict):
+    report_working_days: LevelDays
+    handling_working_days: LevelDays
+    entry_working_days: IdDays
+
+
+class CollateralPolicy(_Strict):
+    id: str
+    max_age_months: dict[str, int]
+
+
+class TitleWarrant(_Strict):
+    id: str
+    days: int = Field(ge=0)
+    guarantee_types: list[Literal["credit", "guarantee", "mortgage", "pledge"]]
+
+
+class EntrustedPayment(_Strict):
+    id: str
+    single_payment_over: dict[str, float]
+    prohibited_payees: list[str]
+
+
+class Conduct(_Strict):
+    id: str
+    quiet_from: str
+    quiet_until: str
+    quiet_channels: list[str]
+    forbidden_parties: list[str]
+
+    @field_validator("quiet_from", "quiet_until")
+    @classmethod
+    def _hhmm(cls, v):
+        dt.datetime.strptime(v, "%H:%M")
+        return v
+
+
+class Stages(_Strict):
+    pre_due_days: int = Field(ge=0)
+    early_max_dpd: int = Field(ge=1)
+
+
+class CollectionPolicy(_Strict):
+    start: IdDays
+    conduct: Conduct
+    stages: Stages
+
+
+class IdOnly(_Strict):
+    id: str
+
+
+class Years(_Strict):
+    id: str
+    years: int = Field(ge=1)
+
+
+class Months(_Strict):
+    id: str
+    months: int = Field(ge=1)
+
+
+class Legal(_Strict):
+    limitation_years: Years
+    guarantee_default_months: Months
+    enforcement_years: Years
+    horizons_days: list[int]
+
+
+class CustomerInfo(_Strict):
+    financials_stale_months: int = Field(ge=1)
+
+
+class AgencyMonitoring(_Strict):
+    near_limit_ratio: float = Field(gt=0, le=1.5)
+
+
+class Monitoring(_Strict):
+    customer_info: CustomerInfo
+    guarantee_agency: AgencyMonitoring
+
+
+class Horizons(_Strict):
+    horizons_days: list[int]
+
+
+class Lookback(_Strict):
+    lookback_months: int = Field(ge=1)
+
+
+class Policy(_Strict):
+    version: int
+    classification_floors: list[Floor]
+    dpd_bands: list[DpdBand]
+    inspection: Inspection
+    warning: WarningPolicy
+    collateral: CollateralPolicy
+    title_warrant: TitleWarrant
+    entrusted_payment: EntrustedPayment
+    collection: CollectionPolicy
+    archives: IdOnly
+    meeting_actions: IdOnly
+    legal: Legal
+    monitoring: Monitoring
+    maturities: Horizons
+    warning_effectiveness: Lookback
+
+    def floor_rank(self, dpd: np.ndarray) -> np.ndarray:
+        """Minimum classification rank (0 = normal … 4 = loss) that each dpd requires."""
+        dpd = np.asarray(dpd)
+        rank = np.zeros(len(dpd), dtype=int)
+        for f in sorted(self.classification_floors, key=lambda f: f.dpd_over):
+            rank = np.where(dpd > f.dpd_over, np.maximum(rank, CLASS_ORDER.index(f.at_least)), rank)
+        return rank
+
+    def policy_ids(self) -> set[str]:
+        ids = set()
+
+        def walk(obj):
+            if isinstance(obj, BaseModel):
+                if "id" in type(obj).model_fields:
+                    ids.add(obj.id)
+                for name in type(obj).model_fields:
+                    walk(getattr(obj, name))
+            elif isinstance(obj, list):
+                for x in obj:
+                    walk(x)
+        walk(self)
+        return ids
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ParameterError(f"参数文件不存在 (parameters_missing)：{path}") from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"参数文件无法解析 (parameters_unparseable)：{path}：{exc}") from None
+
+
+def describe_validation_error(path: Path, exc: ValidationError) -> str:
+    lines = [f"参数文件校验未通过 (parameters_invalid)：{path}"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        code = {"extra_forbidden": "未知参数 (unknown_key)", "missing": "缺少参数 (missing_key)"}.get(
+            err["type"], f"取值无效 ({err['type']})")
+        value = err.get("input")
+        shown = "" if err["type"] == "missing" or isinstance(value, dict) else f"，值 {value!r}"
+        lines.append(f"  {key}：{code}{shown}；{err['msg']}")
+    return "\n".join(lines)
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    path = Path(path) if path else PARAMETERS_DIR / "policy.yaml"
+    try:
+        return Policy.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ParameterError(describe_validation_error(path, exc)) from None
+
+
+class WorkCalendar:
+    """Working days: Monday–Friday, less holidays, plus adjusted working weekends."""
+
+    def __init__(self, holidays: list[dt.date], adjusted: list[dt.date]):
+        self.holidays = np.array(sorted(holidays), dtype="datetime64[D]")
+        self.adjusted = np.array(sorted(adjusted), dtype="datetime64[D]")
+
+    @cached_property
+    def _days(self) -> np.ndarray:
+        """Every working day from 2000 to 2040, sorted."""
+        days = np.arange(np.datetime64("2000-01-01"), np.datetime64("2041-01-01"))
+        weekday = (days.astype(int) + 3) % 7          # 1970-01-01 was a Thursday (3)
+        work = (weekday < 5) & ~np.isin(days, self.holidays)
+        work |= np.isin(days, self.adjusted)
+        return days[work]
+
+    def add_working_days(self, start, n) -> np.ndarray:
+        """The nth working day after each start date (NaT where start is NaT)."""
+        start = pd.to_datetime(pd.Series(start)).to_numpy().astype("datetime64[D]")
+        n = np.broadcast_to(np.asarray(n, dtype=int), start.shape)
+        nat = np.isnat(start)
+        pos = np.searchsorted(self._days, np.where(nat, np.datetime64("2000-01-01"), start), side="right")
+        out = self._days[np.clip(pos + n - 1, 0, len(self._days) - 1)]
+        return np.where(nat | (n < 0), np.datetime64("NaT"), out).astype("datetime64[D]")
+
+
+def load_calendar(path: Path | str | None = None) -> WorkCalendar:
+    path = Path(path) if path else PARAMETERS_DIR / "calendar.yaml"
+    data = _read_yaml(path)
+    try:
+        holidays = []
+        for start, end in data["holidays"]:
+            holidays += list(pd.date_range(start, end).date)
+        adjusted = [pd.Timestamp(d).date() for d in data["adjusted_working_days"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ParameterError(f"日历参数无效 (calendar_invalid)：{path}：{exc}") from None
+    return WorkCalendar(holidays, adjusted)

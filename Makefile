@@ -22,7 +22,9 @@ sample: install
 validate: sample
 	$(BIN)/postloan validate --source $(SOURCE)
 
-run: validate
+# the main job: the latest month of the sample bank, for the whole bank and every branch
+run: sample
+	$(BIN)/postloan run --source $(SOURCE)
 
 test: install
 	$(BIN)/python -m pytest

@@ -42,6 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="按数据约定校验数据源 (validate an extract)")
     _source_options(v)
     v.add_argument("--all", action="store_true", help="逐条列出全部违规")
+
+    r = sub.add_parser("run", help="月度运行：例会材料等产品 (the monthly run)")
+    r.add_argument("--month", default=None, help="报告月份 YYYY-MM（默认：数据中最新月份）")
+    _source_options(r)
+    r.add_argument("--products", default="meeting_pack", help="产品，逗号分隔（默认 meeting_pack）")
+    r.add_argument("--scopes", default="default",
+                   help="范围，逗号分隔：all、分行或支行机构号；默认 all 加全部分行")
+    r.add_argument("--out", default="outputs", help="输出目录（默认 outputs）")
+    r.add_argument("--policy", default=None, help="制度参数文件（默认 parameters/policy.yaml）")
+    r.add_argument("--calendar", default=None, help="工作日历文件（默认 parameters/calendar.yaml）")
+    r.add_argument("--parameters-dir", default=None, help="工作簿参数文件目录（默认 parameters/）")
+    r.add_argument("--workbooks", default=None, help=argparse.SUPPRESS)
+    r.add_argument("--no-pdf", action="store_true", help="不生成 PDF")
     return parser
 
 
@@ -111,9 +124,33 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_run(args) -> int:
+    from data_connectors import SourceError
+    from postloan.policy import ParameterError
+    from postloan.run.runner import ROOT, RunError, RunRequest, run
+    from postloan.violations import ExtractInvalid, format_report
+
+    req = RunRequest(month=args.month, source=args.source, products=args.products.split(","),
+                     scopes=args.scopes.split(","), out=Path(args.out),
+                     workbooks=Path(args.workbooks) if args.workbooks else ROOT / "workbooks",
+                     policy=args.policy, calendar=args.calendar, parameters_dir=args.parameters_dir,
+                     source_options={"schema": args.schema, "table_prefix": args.table_prefix}, pdf=not args.no_pdf)
+    try:
+        final = run(req)
+    except ExtractInvalid as exc:
+        print(format_report(exc.violations), file=sys.stderr)
+        print("数据校验未通过，未生成任何输出。", file=sys.stderr)
+        return 1
+    except (RunError, ParameterError, SourceError, ValueError) as exc:
+        print(f"运行失败 (run_failed)：{exc}", file=sys.stderr)
+        return 1
+    print(f"例会材料等输出位于：{final}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"sample": cmd_sample, "validate": cmd_validate}[args.command](args)
+    return {"sample": cmd_sample, "validate": cmd_validate, "run": cmd_run}[args.command](args)
 
 
 if __name__ == "__main__":

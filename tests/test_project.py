@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"python-duckdb": "duckdb"}       # conda-forge name -> PyPI name
+CONDA_NAMES = {"python-duckdb": "duckdb", "jupyter_client": "jupyter-client"}       # conda-forge name -> PyPI name
 
 
 def _name_spec(req: str) -> tuple[str, str]:

@@ -1,0 +1,422 @@
+"""The monthly post-loan meeting pack (贷后管理例会材料), section by section.
+
+    pack = load_pack(run_dir, scope="all")
+    show_asset_quality(pack)
+
+Each `show_*` displays a section: two or three generated sentences with the
+month's figures, then tables and charts. Every figure comes from the frozen marts
+and `figures_for_scope`; nothing is computed from the extract here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from postloan.glossary import enum_labels
+from postloan.marts.build import Marts, figures_for_scope, load_marts
+from postloan.marts.collection import STAGES, roll_rates
+from postloan.marts.monitoring import AREAS
+from postloan.marts.scope import in_scope, list_scopes, scope_name
+from postloan.marts.warnings import FLOW_LABELS
+from postloan.policy import CLASS_ORDER, load_policy
+from postloan.present import charts, fmt
+from postloan.present.tables import CSS, kpis, lead, table
+
+CLS = enum_labels("classification")
+
+SECTIONS = [
+    ("resolutions_followup", "一、上次会议决议落实情况"),
+    ("asset_quality", "二、资产质量"),
+    ("warnings", "三、风险预警"),
+    ("inspections", "四、现场检查"),
+    ("monitoring", "五、批量监管"),
+    ("credit_recovery", "六、信用收回"),
+    ("collection", "七、逾期催收"),
+    ("legal", "八、法律时效"),
+    ("disposal", "九、不良处置"),
+    ("records", "十、档案与数据质量"),
+    ("handovers", "十一、工作移交"),
+    ("proposals", "十二、本次会议建议决议"),
+]
+
+
+class ScopeError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4)
+def _marts(run_dir: str) -> Marts:
+    return load_marts(Path(run_dir) / "marts")
+
+
+@dataclass
+class Pack:
+    marts: Marts
+    scope: str
+    unit: str = "亿元"
+    top_n: int = 15
+    trend_months: int = 12
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def month(self) -> str:
+        return self.marts.month
+
+    def m(self, name: str) -> pd.DataFrame:
+        return self.marts.for_scope(name, self.scope)
+
+    @property
+    def scope_label(self) -> str:
+        return scope_name(self.marts["branches"], self.scope)
+
+    def officer(self, ids: pd.Series) -> pd.Series:
+        names = dict(zip(self.marts["officers"]["officer_id"], self.marts["officers"]["name"]))
+        return ids.map(lambda i: f"{names.get(i, '')}（{i}）" if isinstance(i, str) else "无人管户")
+
+    def branch(self, ids: pd.Series) -> pd.Series:
+        names = dict(zip(self.marts["branches"]["branch_id"], self.marts["branches"]["branch_name"]))
+        return ids.map(lambda i: names.get(i, i))
+
+
+def load_pack(run_dir, scope: str = "all", amount_unit: str = "亿元", top_n: int = 15,
+              trend_months: int = 12) -> Pack:
+    marts = _marts(str(Path(run_dir).resolve()))
+    allowed = list_scopes(marts["branches"], include_sub_branches=True)
+    if scope not in allowed:
+        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
+    return Pack(marts, scope, amount_unit, top_n, trend_months, figures_for_scope(marts, scope))
+
+
+def _show(*parts):
+    for p in parts:
+        if p is None:
+            continue
+        if isinstance(p, str):
+            display(HTML(p))
+        else:
+            display(p)
+            import matplotlib.pyplot as plt
+            plt.close(p)
+
+
+def show_header(pack: Pack):
+    f = pack.figures
+    _show(CSS, f'<h1 class="pl">{pack.scope_label} 贷后管理例会材料（{fmt.month_cn(pack.month)}）</h1>',
+          kpis([("贷款余额", fmt.money(f["total_balance"], pack.unit)),
+                ("不良贷款余额", fmt.money(f["npl_balance"], pack.unit)),
+                ("不良率", fmt.pct(f["npl_ratio"])), ("关注类占比", fmt.pct(f["special_mention_ratio"])),
+                ("本月新发生不良", fmt.money(f["new_npl_balance"], "万元")),
+                ("待落实决议", f"{f['meeting_actions_open']} 项")]))
+
+
+# ---- 1 ------------------------------------------------------------------------------
+def show_resolutions_followup(pack: Pack):
+    a = pack.m("meeting_actions_status")
+    a = a[a["state"] != "cancelled"]
+    prev = a[a["meeting_month"] < pack.month]
+    f = pack.figures
+    done_now = prev[(prev["state"] == "done") & (prev["done_date"] >= pd.Period(pack.month).start_time)]
+    _show(lead(f"截至本月末，以往例会决议事项尚未完成 {f['meeting_actions_open']} 项，其中已逾期 {f['meeting_actions_overdue']} 项；",
+               f"本月完成 {len(done_now)} 项。"))
+    labels = {"open": "未到期", "overdue": "已逾期", "done": "已完成"}
+    todo = prev[prev["state"].isin(["open", "overdue"])].sort_values(["state", "due_date"], ascending=[False, True])
+    todo = todo.assign(state_cn=todo["state"].map(labels), owner=pack.officer(todo["owner_officer_id"]),
+                       meeting=pack.branch(todo["branch_id"]))
+    _show(table(todo, [("action_id", "编号", None), ("meeting_month", "会议月份", None), ("meeting", "会议机构", None),
+                       ("item", "决议事项", None), ("owner", "责任人", None), ("due_date", "完成时限", "date"),
+                       ("state_cn", "状态", None)], pack.top_n, "没有未完成的决议事项。"))
+
+
+# ---- 2 ------------------------------------------------------------------------------
+def _trend(pack: Pack) -> pd.DataFrame:
+    t = pack.m("portfolio_trend")
+    g = t.groupby("month").sum(numeric_only=True).sort_index()
+    g["total_balance"] = g[[f"balance_{c}" for c in CLASS_ORDER]].sum(axis=1)
+    g["npl_balance"] = g[["balance_substandard", "balance_doubtful", "balance_loss"]].sum(axis=1)
+    g["npl_ratio"] = g["npl_balance"] / g["total_balance"].where(g["total_balance"] > 0)
+    g["special_mention_ratio"] = g["balance_special_mention"] / g["total_balance"].where(g["total_balance"] > 0)
+    return g
+
+
+def show_asset_quality(pack: Pack):
+    f, u = pack.figures, pack.unit
+    g = _trend(pack)
+    prev_m = str(pd.Period(pack.month, "M") - 1)
+    dec = f"{pd.Period(pack.month, 'M').year - 1}-12"
+    p = g.loc[prev_m] if prev_m in g.index else None
+    d = g.loc[dec] if dec in g.index else None
+    _show(lead(f"月末贷款余额 {fmt.money(f['total_balance'], u)}，不良贷款余额 {fmt.money(f['npl_balance'], u)}，"
+               f"较上月{fmt.signed_money(f['npl_balance'] - p['npl_balance'] if p is not None else None, u)}，"
+               f"不良率 {fmt.pct(f['npl_ratio'])}，较上月{fmt.signed_pct_points(f['npl_ratio'] - p['npl_ratio'] if p is not None else None)}。",
+               f"关注类贷款占比 {fmt.pct(f['special_mention_ratio'])}；本月新发生不良 {fmt.money(f['new_npl_balance'], '万元')}。",
+               f"逾期 90 天以上贷款与不良贷款之比（偏离度）为 {fmt.pct(f['deviation_ratio'])}"
+               + ("，超过 100%，存在逾期未足额认定不良的情况。" if (f['deviation_ratio'] or 0) > 1 else "。")))
+    rows = []
+    for c in CLASS_ORDER:
+        k = f"balance_{c}"
+        rows.append({"cls": CLS[c], "m": f[k], "mom": f[k] - p[k] if p is not None else None,
+                     "ytd": f[k] - d[k] if d is not None else None,
+                     "share": f[k] / f["total_balance"] if f["total_balance"] else None})
+    rows.append({"cls": "合计", "m": f["total_balance"], "mom": f["total_balance"] - p["total_balance"] if p is not None else None,
+                 "ytd": f["total_balance"] - d["total_balance"] if d is not None else None, "share": 1.0})
+    _show("<h3 class='pl'>五级分类（万元）</h3>",
+          table(pd.DataFrame(rows), [("cls", "分类", None), ("m", "月末余额", "money"), ("mom", "比上月", "money"),
+                                     ("ytd", "比年初", "money"), ("share", "占比", "pct")]))
+    bands = pd.DataFrame([
+        {"band": "逾期1-30天", "bal": f["dpd_1_30_balance"]}, {"band": "逾期31-60天", "bal": f["dpd_31_60_balance"]},
+        {"band": "逾期61-90天", "bal": f["dpd_61_90_balance"]}, {"band": "逾期90天以上", "bal": f["dpd_over_90_balance"]},
+        {"band": "逾期合计", "bal": f["overdue_balance"]}])
+    ratios = pd.DataFrame([
+        {"k": "不良率", "v": fmt.pct(f["npl_ratio"])}, {"k": "关注类占比", "v": fmt.pct(f["special_mention_ratio"])},
+        {"k": "偏离度（逾期90天以上/不良）", "v": fmt.pct(f["deviation_ratio"])},
+        {"k": "拨备覆盖率", "v": fmt.pct(f["provision_coverage"])},
+        {"k": "正常类迁徙率", "v": fmt.pct(f["migration_rate_normal"])},
+        {"k": "关注类迁徙率", "v": fmt.pct(f["migration_rate_special_mention"])},
+        {"k": "次级类迁徙率", "v": fmt.pct(f["migration_rate_substandard"])},
+        {"k": "可疑类迁徙率", "v": fmt.pct(f["migration_rate_doubtful"])},
+        {"k": "正常贷款迁徙率", "v": fmt.pct(f["migration_rate_performing"])}])
+    _show("<h3 class='pl'>逾期分布（万元）与主要比率</h3>",
+          table(bands, [("band", "逾期天数", None), ("bal", "余额", "money")]),
+          table(ratios, [("k", "指标", None), ("v", "数值", None)]))
+    from postloan.marts.portfolio import migration_matrix
+    mm = migration_matrix(pack.m("loan_snapshot")).reset_index()
+    mm["class_p"] = mm["class_p"].map(CLS)
+    cols = [("class_p", "上月分类 \\ 本月", None)] + [(c, CLS[c], "money") for c in CLASS_ORDER] + [
+        ("settled", "结清（上月余额）", "money"), ("written_off", "核销（上月余额）", "money"),
+        ("transferred", "转让（上月余额）", "money")]
+    _show("<h3 class='pl'>迁徙矩阵（万元）</h3>", table(mm, cols))
+    br = pack.m("loan_snapshot")
+    br = br[br["floor_breach"]].sort_values("balance", ascending=False)
+    _show(f"<h3 class='pl'>分类低于逾期底线的贷款（{len(br)} 笔，{fmt.money(f['floor_breach_balance'], '万元')}）</h3>",
+          table(br, [("loan_id", "借据号", None), ("customer_id", "客户号", None), ("customer_name", "客户名称", None),
+                     ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"),
+                     ("classification", "现分类", "enum:classification"), ("floor_class", "应至少为", "enum:classification")],
+                pack.top_n, "没有分类低于逾期底线的贷款。"))
+    last = g.tail(pack.trend_months)
+    _show(charts.line_chart(last.index, {"不良率": last["npl_ratio"].tolist(), "关注类占比": last["special_mention_ratio"].tolist()},
+                            "不良率与关注类占比（近 12 个月）", "比率", percent=True),
+          charts.line_chart(last.index, {"贷款余额": (last["total_balance"] / 1e8).tolist()},
+                            "贷款余额（近 12 个月）", "亿元"))
+
+
+# ---- 3 ------------------------------------------------------------------------------
+def show_warnings(pack: Pack):
+    w, f = pack.m("warning_lifecycle"), pack.figures
+    start = pd.Period(pack.month).start_time
+    _show(lead(f"本月新识别风险预警信号 {f['warnings_identified']} 个，报告时限在本月而逾期报告 {f['warnings_reported_late']} 个，",
+               f"本月解除 {f['warnings_released']} 个，月末仍未解除 {f['warnings_open_end']} 个。"))
+    lv = enum_labels("warning_level")
+    new = w[w["identified_date"] >= start]
+    summary = []
+    for level in ("red", "orange", "yellow"):
+        x = w[w["level"] == level]
+        summary.append({"level": lv[level], "new": int((new["level"] == level).sum()),
+                        "open": int(x["open_at_end"].sum()), "handling": int((x["state_at_end"] == "handling").sum()),
+                        "late": int(x["report_late"].sum()), "hlate": int((x["handling_late"] & x["open_at_end"]).sum())})
+    _show("<h3 class='pl'>按级别</h3>", table(pd.DataFrame(summary), [
+        ("level", "级别", None), ("new", "本月新增", "int"), ("open", "月末未解除", "int"), ("handling", "处置中", "int"),
+        ("late", "累计逾期报告", "int"), ("hlate", "处置超时未解除", "int")]))
+    cat = w[w["open_at_end"]].groupby("category").size().rename("n").reset_index()
+    _show("<h3 class='pl'>未解除信号按类别</h3>", table(cat, [("category", "类别", "enum:warning_category"), ("n", "个数", "int")]))
+    flow = w[w["identified_date"] >= (pd.Period(pack.month) - 11).start_time].groupby("flow").agg(
+        n=("warning_id", "size"), late=("report_late", "sum"), days=("report_days", "median")).reset_index()
+    flow["flow"] = flow["flow"].map(FLOW_LABELS)
+    _show("<h3 class='pl'>三条报告流程（近 12 个月）</h3>", table(flow, [
+        ("flow", "报告流程", None), ("n", "信号数", "int"), ("late", "逾期报告", "int"), ("days", "报告用时中位数（天）", None)]))
+    sla = w[w["report_late"] | w["handling_late"]].groupby("officer_id", dropna=False).agg(
+        report=("report_late", "sum"), handling=("handling_late", "sum")).reset_index()
+    sla["officer"] = pack.officer(sla["officer_id"])
+    _show("<h3 class='pl'>时限违规按客户经理</h3>", table(sla.sort_values("report", ascending=False), [
+        ("officer", "客户经理", None), ("report", "逾期报告", "int"), ("handling", "处置超时", "int")], pack.top_n))
+    red = w[w["open_at_end"] & (w["level"] == "red")].sort_values("identified_date")
+    red = red.assign(officer=pack.officer(red["officer_id"]))
+    _show("<h3 class='pl'>红色预警客户逐户审议</h3>", table(red, [
+        ("customer_id", "客户号", None), ("customer_name", "客户名称", None), ("warning_id", "信号编号", None),
+        ("signal_code", "信号代码", None), ("category", "类别", "enum:warning_category"),
+        ("identified_date", "识别日期", "date"), ("reported_date", "报告日期", "date"),
+        ("first_measure_date", "首项措施", "date"), ("measures", "措施", None), ("officer", "管户人", None)],
+        None, "月末没有未解除的红色预警。"))
+    eff = pack.m("warning_effectiveness")
+    warned = eff[eff["warned"]]
+    _show(lead(f"预警有效性：近 12 个月新发生不良 {len(eff)} 笔，其中事先有预警 {len(warned)} 笔"
+               + (f"，预警早于不良中位 {int(warned['days_before'].median())} 天。" if len(warned) else "。")))
+
+
+# ---- 4 ------------------------------------------------------------------------------
+def show_inspections(pack: Pack):
+    d, f = pack.m("inspection_duties"), pack.figures
+    _show(lead(f"本月到期的首次检查 {f['first_inspections_due']} 笔，按时完成 {f['first_inspections_on_time']} 笔；",
+               f"本月结束的例行检查周期 {f['routine_inspections_due']} 个，按时完成 {f['routine_inspections_on_time']} 个。"))
+    d = d.assign(kind_cn=d["kind"].map(lambda k: "首次检查" if k == "first" else "例行检查"),
+                 sub=pack.branch(d["operating_branch_id"]), officer=pack.officer(d["officer_id"]))
+    by = d.groupby(["sub", "kind_cn"]).agg(due=("duty", "size"), on_time=("status", lambda s: int((s == "on_time").sum())),
+                                           late=("status", lambda s: int((s == "late").sum())),
+                                           missing=("status", lambda s: int((s == "missing").sum()))).reset_index()
+    _show("<h3 class='pl'>按经营行</h3>", table(by, [("sub", "经营行", None), ("kind_cn", "检查类型", None), ("due", "应检查", "int"),
+                                                 ("on_time", "按时", "int"), ("late", "逾期完成", "int"), ("missing", "未检查", "int")]))
+    bo = d.groupby("officer").agg(due=("duty", "size"), missing=("status", lambda s: int((s == "missing").sum())),
+                                  late=("status", lambda s: int((s == "late").sum()))).reset_index()
+    _show("<h3 class='pl'>按客户经理（未检查较多者在前）</h3>",
+          table(bo.sort_values("missing", ascending=False), [("officer", "客户经理", None), ("due", "应检查", "int"),
+                                                            ("late", "逾期完成", "int"), ("missing", "未检查", "int")], pack.top_n))
+    miss = d[d["status"] != "on_time"].sort_values("due_date")
+    _show("<h3 class='pl'>未按时完成的检查</h3>", table(miss, [
+        ("kind_cn", "类型", None), ("loan_id", "借据号", None), ("customer_id", "客户号", None),
+        ("customer_name", "客户名称", None), ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"),
+        ("officer", "责任人", None)], pack.top_n, "本月到期的检查均按时完成。"))
+    q = pack.m("inspection_quality")
+    grades = q.groupby("quality_grade").size().reindex(list(enum_labels("quality_grade")), fill_value=0)
+    _show("<h3 class='pl'>检查质量抽查（近 12 个月）</h3>",
+          table(grades.rename("n").reset_index(), [("quality_grade", "质量等级", "enum:quality_grade"), ("n", "份数", "int")]))
+
+
+# ---- 5 ------------------------------------------------------------------------------
+def show_monitoring(pack: Pack):
+    x = pack.m("monitoring_exceptions")
+    if pack.scope == "all":
+        x = pd.concat([x, pack.marts["monitoring_exceptions"].query("area == 'agency'")]).drop_duplicates(
+            subset=["area", "rule", "customer_id", "detail"])
+    counts = x.groupby("area").size()
+    _show(lead("批量监管发现：" + "，".join(f"{AREAS[a]} {int(counts.get(a, 0))} 项" for a in AREAS) + "。"))
+    for area, title in AREAS.items():
+        part = x[x["area"] == area].sort_values("amount", ascending=False)
+        _show(f"<h3 class='pl'>{title}（{len(part)} 项）</h3>", table(part, [
+            ("loan_id", "借据号", None), ("customer_id", "客户号/机构号", None), ("customer_name", "名称", None),
+            ("detail", "情况", None), ("amount", "金额（万元）", "money")], pack.top_n, "未发现异常。"))
+    if pack.scope == "all":
+        ag = pack.marts["agency_exposure"].sort_values("usage", ascending=False)
+        _show("<h3 class='pl'>担保机构合作额度使用</h3>", table(ag, [
+            ("agency_id", "机构号", None), ("name", "担保机构", None), ("exposure", "担保余额（万元）", "money"),
+            ("cooperation_limit", "合作额度（万元）", "money"), ("usage", "使用率", "pct"),
+            ("overdue_loans", "逾期担保贷款笔数", "int"), ("status", "状态", "enum:agency_status")]))
+
+
+# ---- 6 ------------------------------------------------------------------------------
+def show_credit_recovery(pack: Pack):
+    mt = pack.m("maturities")
+    ev = pack.m("maturity_events")
+    by = mt.groupby("horizon").agg(n=("loan_id", "size"), bal=("balance", "sum")).reindex(
+        sorted(load_policy().maturities.horizons_days), fill_value=0)
+    _show(lead("未来 " + "、".join(f"{h} 天内到期 {int(by.loc[h, 'n'])} 笔 {fmt.money(by.loc[h, 'bal'], '万元')}"
+                                   for h in by.index) + "（按到期区间分列，不累计）；",
+               f"本月展期 {int((ev['event'] == 'extension').sum())} 笔，提前还款结清 {int((ev['event'] == 'prepayment').sum())} 笔。"))
+    _show("<h3 class='pl'>即将到期的贷款（需在到期前 30 天核实还款来源）</h3>", table(mt, [
+        ("loan_id", "借据号", None), ("customer_id", "客户号", None), ("customer_name", "客户名称", None),
+        ("product", "品种", "enum:product"), ("balance", "余额（万元）", "money"),
+        ("effective_maturity", "到期日", "date"), ("days_to_maturity", "剩余天数", "int"),
+        ("classification", "分类", "enum:classification")], pack.top_n, "未来 90 天内没有到期贷款。"))
+    ev = ev.assign(event_cn=ev["event"].map({"extension": "展期", "prepayment": "提前还款"}))
+    _show("<h3 class='pl'>本月展期与提前还款</h3>", table(ev, [
+        ("event_cn", "事项", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
+        ("maturity_date", "原到期日", "date"), ("extended_maturity_date", "展期后到期日", "date"),
+        ("event_amount", "提前还款金额（万元）", "money")], pack.top_n))
+
+
+# ---- 7 ------------------------------------------------------------------------------
+def show_collection(pack: Pack):
+    cases, acts, prom = pack.m("collection_cases"), pack.m("collection_actions_month"), pack.m("promises")
+    by = cases.groupby("stage").agg(n=("loan_id", "size"), bal=("balance", "sum")).reindex(list(STAGES), fill_value=0)
+    kept = int(prom["kept"].sum()) if len(prom) else 0
+    _show(lead("催收分阶段：" + "，".join(f"{STAGES[s]} {int(by.loc[s, 'n'])} 笔" for s in STAGES) + "；",
+               f"本月催收 {len(acts)} 次，承诺还款到期 {len(prom)} 笔，兑现 {kept} 笔，未兑现 {len(prom) - kept} 笔；",
+               f"夜间催收 {int(acts['night_contact'].sum()) if len(acts) else 0} 次，向第三方催收 {int(acts['forbidden_party'].sum()) if len(acts) else 0} 次。"))
+    by = by.reset_index().assign(stage_cn=lambda x: x["stage"].map(STAGES))
+    _show(table(by, [("stage_cn", "阶段", None), ("n", "笔数", "int"), ("bal", "余额（万元）", "money")]))
+    ch = acts.groupby("channel").agg(n=("action_id", "size"), ptp=("outcome", lambda s: int((s == "promise_to_pay").sum()))).reset_index()
+    _show("<h3 class='pl'>本月催收方式</h3>", table(ch, [("channel", "方式", "enum:collection_channel"), ("n", "次数", "int"),
+                                                      ("ptp", "获得还款承诺", "int")]))
+    rr = roll_rates(pack.m("loan_snapshot"), load_policy().dpd_bands)
+    rr["band"] = rr["band"].map({b.id: b.label for b in load_policy().dpd_bands})
+    _show("<h3 class='pl'>迁徙与回收（按上月逾期分段）</h3>", table(rr, [
+        ("band", "上月逾期分段", None), ("loans", "笔数", "int"), ("balance_p", "上月余额（万元）", "money"),
+        ("cure_rate", "回到正常", "pct"), ("roll_rate", "滚动恶化", "pct")]))
+    bad = acts[acts["night_contact"] | acts["forbidden_party"]]
+    bad = bad.assign(issue=bad["night_contact"].map({True: "夜间 22:00-08:00 联系", False: ""}) +
+                     bad["forbidden_party"].map({True: " 联系第三方", False: ""}), officer=pack.officer(bad["officer_id"]))
+    _show("<h3 class='pl'>催收行为异常</h3>", table(bad, [
+        ("action_id", "记录号", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
+        ("action_time", "时间", None), ("channel", "方式", "enum:collection_channel"), ("issue", "问题", None),
+        ("officer", "催收人", None)], pack.top_n, "本月未发现违规催收行为。"))
+
+
+# ---- 8 ------------------------------------------------------------------------------
+def show_legal(pack: Pack):
+    d = pack.m("legal_deadlines")
+    h90 = d[(d["days_left"] > 0) & (d["days_left"] <= 90)]
+    h30 = h90[h90["days_left"] <= 30]
+    expired = d[d["days_left"] <= 0]
+    _show(lead(f"90 天内到期的法律时效 {len(h90)} 项（其中 30 天内 {len(h30)} 项），诉讼时效 90 天内到期的贷款 "
+               f"{pack.figures['limitation_expiring_90d_count']} 笔；",
+               f"已过期未保全 {len(expired)} 项，需评估损失与责任。"))
+    h90 = h90.assign(officer=pack.officer(h90["officer_id"]))
+    cols = [("kind_label", "时效类型", None), ("loan_id", "借据号", None), ("customer_id", "客户号", None),
+            ("customer_name", "客户名称", None), ("party", "保证人/案号", None), ("deadline", "到期日", "date"),
+            ("days_left", "剩余天数", "int"), ("balance", "余额（万元）", "money"), ("officer", "管户人", None)]
+    _show("<h3 class='pl'>30 天内到期</h3>", table(h30.assign(officer=pack.officer(h30["officer_id"])), cols, None, "无。"),
+          "<h3 class='pl'>31-90 天内到期</h3>", table(h90[h90["days_left"] > 30], cols, pack.top_n, "无。"))
+
+
+# ---- 9 ------------------------------------------------------------------------------
+def show_disposal(pack: Pack):
+    r, f = pack.m("recoveries_ytd"), pack.figures
+    lab = enum_labels("recovery_method")
+    m = r[r["in_month"]]
+    _show(lead(f"本月现金回收（含保证人代偿、处置押品）{fmt.money(f['recovered_cash'], '万元')}，核销 {fmt.money(f['written_off_amount'], '万元')}；",
+               f"年初以来处置 {len(r)} 笔，合计 {fmt.money(r['amount'].sum(), '万元')}。"))
+    tab = pd.DataFrame({"method": list(lab)})
+    tab["m_n"] = tab["method"].map(m.groupby("method").size()).fillna(0)
+    tab["m_amt"] = tab["method"].map(m.groupby("method")["amount"].sum()).fillna(0)
+    tab["y_n"] = tab["method"].map(r.groupby("method").size()).fillna(0)
+    tab["y_amt"] = tab["method"].map(r.groupby("method")["amount"].sum()).fillna(0)
+    _show(table(tab, [("method", "处置方式", "enum:recovery_method"), ("m_n", "本月笔数", "int"),
+                      ("m_amt", "本月金额（万元）", "money"), ("y_n", "年初以来笔数", "int"),
+                      ("y_amt", "年初以来金额（万元）", "money")]))
+    _show("<h3 class='pl'>本月处置明细</h3>", table(m.sort_values("amount", ascending=False), [
+        ("recovery_id", "编号", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
+        ("method", "方式", "enum:recovery_method"), ("amount", "金额（万元）", "money"), ("package_id", "资产包", None)],
+        pack.top_n))
+
+
+# ---- 10 -----------------------------------------------------------------------------
+def show_records(pack: Pack):
+    a, dq = pack.m("archive_defects"), pack.m("data_quality")
+    _show(lead(f"信贷档案缺失 {int((a['defect'] == 'missing').sum())} 份，逾期归档 {int((a['defect'] == 'late').sum())} 份；",
+               f"数据质量提示 {len(dq)} 项。"))
+    by = a.groupby("doc_type").agg(missing=("defect", lambda s: int((s == "missing").sum())),
+                                   late=("defect", lambda s: int((s == "late").sum()))).reset_index()
+    _show(table(by, [("doc_type", "档案类型", None), ("missing", "缺失", "int"), ("late", "逾期归档", "int")]))
+    miss = a[a["defect"] == "missing"].sort_values("days_late", ascending=False)
+    _show("<h3 class='pl'>缺失档案</h3>", table(miss.assign(officer=pack.officer(miss["officer_id"])), [
+        ("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("doc_type", "档案类型", None),
+        ("due_date", "应归档日", "date"), ("days_late", "逾期天数", "int"), ("officer", "责任人", None)], pack.top_n))
+    _show("<h3 class='pl'>数据质量</h3>", table(dq, [("label", "检查项", None), ("loan_id", "借据号", None),
+                                                   ("customer_id", "客户号", None), ("detail", "说明", None)],
+                                              pack.top_n, "未发现数据质量问题。"))
+
+
+# ---- 11 -----------------------------------------------------------------------------
+def show_handovers(pack: Pack):
+    h = pack.m("handovers")
+    _show(lead(f"本月工作移交 {len(h)} 户，其中无监交人 {int(h['missing_witness'].sum())} 户，"
+               f"移交清单未签字 {int(h['missing_signature'].sum())} 户。"))
+    h = h.assign(outgoing=pack.officer(h["outgoing_officer_id"]), incoming=pack.officer(h["officer_id"]),
+                 witness=h["witness_officer_id"].fillna("⚠ 无监交人"),
+                 signed=h["handover_signed_date"].dt.strftime("%Y-%m-%d").fillna("⚠ 未签字"))
+    _show(table(h, [("customer_id", "客户号", None), ("customer_name", "客户名称", None),
+                    ("handover_reason", "原因", "enum:handover_reason"), ("start_date", "生效日", "date"),
+                    ("outgoing", "移交人", None), ("incoming", "接收人", None), ("witness", "监交人", None),
+                    ("signed", "签字日期", None)], pack.top_n, "本月没有工作移交。"))
+
+
+# ---- 12 -----------------------------------------------------------------------------
+def show_proposals(pack: Pack):
+    p = pack.m("proposed_resolutions")
+    _show(lead(f"根据本月发现，建议本次会议形成决议 {len(p)} 项（格式同例会决议事项，可直接采纳）。"))
+    p = p.assign(owner=pack.officer(p["owner_officer_id"]), meeting=pack.branch(p["branch_id"]))
+    _show(table(p, [("action_id", "建议编号", None), ("meeting", "会议机构", None), ("item", "建议决议事项", None),
+                    ("owner", "责任人", None), ("due_date", "完成时限", "date"), ("basis", "依据", None)],
+                pack.top_n * 2, "本月没有需要形成决议的事项。"))

@@ -1,0 +1,71 @@
+"""HTML tables with Chinese headers, legible in black and white on A4."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from postloan.glossary import enum_labels
+from postloan.present import fmt
+
+CSS = """
+<style>
+.pl { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; }
+.pl-table { border-collapse: collapse; margin: 4px 0 10px 0; font-size: 12px; }
+.pl-table th { border-bottom: 2px solid #000; padding: 3px 8px; text-align: left; background: #eee; }
+.pl-table td { border-bottom: 1px solid #999; padding: 2px 8px; }
+.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.pl-lead { font-size: 14px; margin: 6px 0 8px 0; line-height: 1.6; }
+.pl-note { font-size: 11px; color: #333; }
+.pl-kpis { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0; }
+.pl-kpi { border: 1px solid #000; padding: 4px 10px; min-width: 120px; }
+.pl-kpi b { display: block; font-size: 16px; }
+</style>
+"""
+
+
+def _cell(v, kind):
+    if kind == "money":
+        return fmt.num(v), "n"
+    if kind == "money_yuan":
+        return fmt.num(v, "元"), "n"
+    if kind == "pct":
+        return fmt.pct(v), "n"
+    if kind == "int":
+        return ("—" if pd.isna(v) else f"{int(v):,}"), "n"
+    if kind == "date":
+        return fmt.day(v), ""
+    if kind and kind.startswith("enum:"):
+        labels = enum_labels(kind[5:])
+        return html.escape(labels.get(v, "" if pd.isna(v) else str(v))), ""
+    return ("" if v is None or (not isinstance(v, str) and pd.isna(v)) else html.escape(str(v))), ""
+
+
+def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empty: str = "本月无。") -> str:
+    """`columns`: (column, Chinese header, kind) with kind in money (万元), money_yuan, pct,
+    int, date, enum:<name>, or None for text. Shows the first `top_n` rows and says how
+    many more there are."""
+    if df is None or len(df) == 0:
+        return f'<p class="pl pl-note">{html.escape(empty)}</p>'
+    shown = df if top_n is None else df.head(top_n)
+    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in columns)
+    rows = []
+    for _, r in shown.iterrows():
+        cells = []
+        for col, _, kind in columns:
+            text, cls = _cell(r.get(col), kind)
+            cells.append(f'<td class="{cls}">{text}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if top_n is not None and len(df) > top_n:
+        more = f'<p class="pl pl-note">……另有 {len(df) - top_n:,} 条，共 {len(df):,} 条（完整清单见 Excel/明细数据）。</p>'
+    return f'<table class="pl pl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
+
+
+def lead(*sentences: str) -> str:
+    return '<p class="pl pl-lead">' + "".join(html.escape(s) for s in sentences if s) + "</p>"
+
+
+def kpis(items: list[tuple[str, str]]) -> str:
+    return '<div class="pl pl-kpis">' + "".join(
+        f'<div class="pl-kpi">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in items) + "</div>"

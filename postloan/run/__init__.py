@@ -1,0 +1,1 @@
+"""The monthly run: validate, build marts once, render every product × scope, export, publish."""

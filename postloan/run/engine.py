@@ -1,0 +1,66 @@
+"""A papermill engine that runs every scope in one warm kernel.
+
+Papermill parameterises and records each notebook as usual; instead of a fresh
+kernel (and fresh imports of pandas and matplotlib) per scope, the notebooks of a
+run execute one after another in one kernel whose namespace is reset in between.
+"""
+from __future__ import annotations
+
+from jupyter_client import KernelManager
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.utils import merge_kwargs, remove_args
+
+ENGINE_NAME = "postloan_shared_kernel"
+
+
+class SharedKernel:
+    """Context manager owning the kernel that the engine uses."""
+    current: "SharedKernel | None" = None
+
+    def __init__(self, kernel_name: str = "python3", cwd: str | None = None):
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.cwd = cwd
+
+    def __enter__(self):
+        self.km.start_kernel(cwd=self.cwd)
+        SharedKernel.current = self
+        return self
+
+    def __exit__(self, *exc):
+        SharedKernel.current = None
+        self.km.shutdown_kernel(now=True)
+
+    def reset(self):
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60, silent=True)
+        finally:
+            kc.stop_channels()
+
+
+class SharedKernelEngine(NBClientEngine):
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, **kwargs):
+        shared = SharedKernel.current
+        if shared is None:          # used outside a run: behave like the standard engine
+            return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                                    start_timeout=start_timeout,
+                                                    execution_timeout=execution_timeout, **kwargs)
+        shared.reset()
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                             kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                             stderr_file=stderr_file)
+        client = PapermillNotebookClient(nb_man, km=shared.km, **final)
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+
+papermill_engines.register(ENGINE_NAME, SharedKernelEngine)

@@ -1,0 +1,70 @@
+"""Workbook parameters: one pydantic model per workbook, checked before any kernel starts.
+
+Papermill writes each parameter name into code verbatim and has no types, so every
+key is checked against the model (unknown keys and bad values rejected, the key
+named) and against the workbook's own parameters cell.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_error
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class MeetingPackParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=MONTH)
+    scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    run_dir: str
+    amount_unit: Literal["元", "万元", "亿元"] = "亿元"
+    top_n: int = Field(default=15, ge=1, le=500)
+    trend_months: int = Field(default=12, ge=2, le=36)
+
+
+class ParameterFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workbook: str
+    parameters: dict
+
+
+def notebook_parameter_names(notebook: Path) -> set[str]:
+    import papermill
+    return set(papermill.inspect_notebook(str(notebook)).keys())
+
+
+def load_workbook_parameters(product, notebook: Path, path: Path | None = None) -> dict:
+    """The bank's settings for one workbook (parameters/<product>.yaml), validated:
+    the file's shape, each key against the model and against the notebook's cell."""
+    path = Path(path) if path else PARAMETERS_DIR / f"{product.name}.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = ParameterFile.model_validate(raw)
+    except FileNotFoundError:
+        raise ParameterError(f"参数文件不存在 (parameters_missing)：{path}") from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"参数文件无法解析 (parameters_unparseable)：{path}：{exc}") from None
+    except ValidationError as exc:
+        raise ParameterError(describe_validation_error(path, exc)) from None
+    if spec.workbook != product.name:
+        raise ParameterError(f"参数文件 {path} 属于工作簿 {spec.workbook!r}，不是 {product.name!r} (parameters_wrong_workbook)")
+    cell = notebook_parameter_names(notebook)
+    unknown = sorted(set(spec.parameters) - cell)
+    if unknown:
+        raise ParameterError(f"参数文件 {path}：工作簿 {notebook.name} 的参数单元中没有这些参数 (unknown_key)："
+                             + "、".join(unknown))
+    # the run fills month, scope and run_dir; the file's own values are checked now
+    check_parameters(product, {"month": "2000-01", "scope": "all", "run_dir": "-", **spec.parameters}, path)
+    return dict(spec.parameters)
+
+
+def check_parameters(product, values: dict, where="参数") -> dict:
+    try:
+        return product.params_model.model_validate(values).model_dump()
+    except ValidationError as exc:
+        raise ParameterError(describe_validation_error(Path(str(where)), exc)) from None

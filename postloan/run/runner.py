@@ -1,0 +1,199 @@
+"""`postloan run`: one month, every product × scope, published all or nothing.
+
+Steps: validate the parameters and the extract (before any kernel starts) → build
+the month's marts once and freeze them → execute each workbook per scope with
+papermill in one warm kernel → export HTML, PDF, figures JSON → write the manifest
+→ move the finished run folder into outputs/<month>/<run_id>/. A failure anywhere
+publishes nothing; the failed notebook is kept under outputs/.failed/ for diagnosis.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+
+from postloan.marts.build import build_marts, figures_for_scope, freeze_marts
+from postloan.marts.scope import list_scopes, scope_name
+from postloan.policy import load_calendar, load_policy
+from postloan.products import PRODUCTS
+from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
+from postloan.run.export import ExportError, PdfPrinter, find_chromium, to_html, write_figures
+from postloan.run.manifest import code_version, extract_fingerprint, sha256_file, write_manifest
+from postloan.run.params import check_parameters, load_workbook_parameters
+
+ROOT = Path(__file__).resolve().parents[2]
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+class RunError(RuntimeError):
+    """A run failed; nothing was published. The message names the step, scope and error."""
+
+
+@dataclass
+class RunRequest:
+    month: str | None
+    source: str
+    products: list[str] = field(default_factory=lambda: ["meeting_pack"])
+    scopes: list[str] = field(default_factory=lambda: ["default"])
+    out: Path = ROOT / "outputs"
+    workbooks: Path = ROOT / "workbooks"
+    policy: Path | None = None
+    calendar: Path | None = None
+    parameters_dir: Path | None = None
+    source_options: dict = field(default_factory=dict)
+    pdf: bool = True
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _run_id(out_month: Path) -> str:
+    base = dt.datetime.now(BEIJING).strftime("run-%Y%m%d-%H%M%S")
+    run_id, k = base, 1
+    while (out_month / run_id).exists():
+        k += 1
+        run_id = f"{base}-{k}"
+    return run_id
+
+
+def run(req: RunRequest) -> Path:
+    from data_connectors import load_extract
+
+    started = dt.datetime.now(BEIJING)
+    t0 = time.perf_counter()
+    steps = 5
+    # 1 parameters, before anything else
+    _say(f"[1/{steps}] 校验参数 (parameters)")
+    unknown = [p for p in req.products if p not in PRODUCTS]
+    if unknown:
+        raise RunError(f"未知的产品 (unknown_product)：{', '.join(unknown)}；可选 {', '.join(PRODUCTS)}")
+    policy = load_policy(req.policy)
+    calendar = load_calendar(req.calendar)
+    settings = {}
+    for name in req.products:
+        product = PRODUCTS[name]
+        nb_path = Path(req.workbooks) / product.workbook
+        pfile = Path(req.parameters_dir) / f"{name}.yaml" if req.parameters_dir else None
+        settings[name] = load_workbook_parameters(product, nb_path, pfile)
+    if req.pdf:
+        find_chromium()
+    # 2 extract
+    _say(f"[2/{steps}] 读取并校验数据 (validate)：{req.source}")
+    extract = load_extract(req.source, **req.source_options)
+    months = extract["loan_month"]["month"]
+    month = req.month or str(months.max())
+    scopes_all = list_scopes(extract["branches"], include_sub_branches=True)
+    scopes = list_scopes(extract["branches"]) if req.scopes in (["default"], ["all+branches"]) else req.scopes
+    bad = [s for s in scopes if s not in scopes_all]
+    if bad:
+        raise RunError(f"未知的报告范围 (unknown_scope)：{', '.join(bad)}；可选 {', '.join(scopes_all)}")
+    for name in req.products:        # month and scope against each workbook's model
+        for s in scopes:
+            check_parameters(PRODUCTS[name], {"month": month, "scope": s, "run_dir": "-", **settings[name]})
+    # 3 marts, once
+    _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
+    marts = build_marts(extract, month, policy, calendar)
+    out_month = Path(req.out) / month
+    run_id = _run_id(out_month)
+    tmp = Path(req.out) / f".tmp-{month}-{run_id}"
+    tmp.mkdir(parents=True)
+    outputs = []
+    try:
+        freeze_marts(marts, tmp / "marts")
+        for p in sorted((tmp / "marts").iterdir()):
+            outputs.append({"product": "marts", "scope": "all", "kind": "parquet" if p.suffix == ".parquet" else "json",
+                            "path": str(p.relative_to(tmp))})
+        # 4 render
+        jobs = [(name, s) for name in req.products for s in scopes]
+        _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
+        done = []
+        with _engine.SharedKernel(cwd=str(req.workbooks)):
+            for i, (name, s) in enumerate(jobs, 1):
+                product = PRODUCTS[name]
+                folder = tmp / name
+                folder.mkdir(exist_ok=True)
+                nb_out = folder / f"{s}.ipynb"
+                _say(f"      {name} · {s} {scope_name(extract['branches'], s)}（{i}/{len(jobs)}，剩余 {len(jobs) - i}）")
+                params = {"month": month, "scope": s, "run_dir": str(tmp.resolve()), **settings[name]}
+                try:
+                    papermill.execute_notebook(str(Path(req.workbooks) / product.workbook), str(nb_out),
+                                               parameters=params, engine_name=_engine.ENGINE_NAME,
+                                               progress_bar=False, kernel_name="python3",
+                                               cwd=str(req.workbooks))
+                except papermill.PapermillExecutionError as exc:
+                    raise RunError(f"范围 {s} 的工作簿 {product.workbook} 执行失败 (workbook_failed)：第 {exc.exec_count} 个单元格 "
+                                   f"{exc.ename}: {exc.evalue}") from None
+                done.append((name, s, nb_out))
+        # 5 export
+        _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
+        pdf_ctx = PdfPrinter() if req.pdf else None
+        if pdf_ctx:
+            pdf_ctx.__enter__()
+        try:
+            for name, s, nb_out in done:
+                nb = nbformat.read(nb_out, as_version=4)
+                _strip_run_paths(nb, tmp)
+                nbformat.write(nb, nb_out)
+                title = f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
+                html_path = nb_out.with_suffix(".html")
+                html_path.write_text(to_html(nb, title), encoding="utf-8")
+                json_path = nb_out.with_suffix(".json")
+                if name == "meeting_pack":
+                    write_figures(figures_for_scope(marts, s), json_path)
+                kinds = [("ipynb", nb_out), ("html", html_path), ("json", json_path)]
+                if pdf_ctx:
+                    pdf_path = nb_out.with_suffix(".pdf")
+                    pdf_ctx.print(html_path, pdf_path)
+                    kinds.append(("pdf", pdf_path))
+                for kind, path in kinds:
+                    outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
+        finally:
+            if pdf_ctx:
+                pdf_ctx.__exit__(None, None, None)
+        for o in outputs:
+            o["sha256"] = sha256_file(tmp / o["path"])
+        manifest = {
+            "suite": "postloan", "month": month, "run_id": run_id,
+            "source": {"description": extract.source, "carrier": extract.carrier,
+                       "fingerprint": extract_fingerprint(extract.tables)},
+            "code_version": code_version(), "python": sys.version.split()[0],
+            "parameters": {"products": req.products, "scopes": scopes, "workbooks": settings,
+                           "policy": policy.model_dump(by_alias=True)},
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
+            "status": "published", "outputs": outputs,
+        }
+        write_manifest(tmp / "manifest.json", manifest)
+        out_month.mkdir(parents=True, exist_ok=True)
+        final = out_month / run_id
+        os.replace(tmp, final)           # the publication: one rename
+    except BaseException as exc:
+        failed = Path(req.out) / ".failed" / month / run_id
+        failed.mkdir(parents=True, exist_ok=True)
+        for nb in tmp.glob("*/*.ipynb"):
+            target = failed / nb.parent.name
+            target.mkdir(exist_ok=True)
+            shutil.copy2(nb, target / nb.name)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, RunError):
+            raise RunError(f"{exc}\n未发布任何输出；失败的工作簿保存在 {failed}") from None
+        if isinstance(exc, ExportError):
+            raise RunError(f"{exc}\n未发布任何输出。") from None
+        raise
+    _say(f"完成：{month} 已发布到 {final}（用时 {time.perf_counter() - t0:.1f}s）")
+    return final
+
+
+def _strip_run_paths(nb, tmp: Path) -> None:
+    """The injected parameters name the temporary folder; record the published one."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = cell.source.replace(str(tmp.resolve()), ".")

@@ -58,7 +58,7 @@ def build_promises(ctx: MonthContext) -> pd.DataFrame:
     p = p.merge(paid[["loan_id", "recovery_date"]], on="loan_id", how="left")
     p["paid"] = (p["recovery_date"] >= p["action_time"].dt.normalize()) & (p["recovery_date"] <= p["promised_date"])
     p = p.sort_values("paid").drop_duplicates("action_id", keep="last").drop(columns="recovery_date")
-    cured = p["loan_id"].map(at_m["dpd"]).fillna(0) == 0
+    cured = p["loan_id"].astype(object).map(at_m["dpd"]).astype("float64").fillna(0) == 0
     p["kept"] = p["paid"] | cured
     p = p.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id", "managing_branch_id"]],
                 on="loan_id", how="left")

@@ -108,3 +108,11 @@ class MonthContext:
         ok = m["officer_id"].notna() & (m["end_date"].isna() | (m["end_date"] > m["day"]))
         out[m.loc[ok, "_i"].to_numpy()] = m.loc[ok, "officer_id"].astype(object).to_numpy()
         return out
+
+
+def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
+    """keys.map(mapping) that also works for an empty or datetime mapping (pandas 3's
+    Series.map casts an empty datetime mapper to float and fails)."""
+    mapping = mapping[~mapping.index.duplicated()]
+    values = mapping.reindex(pd.Index(keys.astype(object).to_numpy())).to_numpy()
+    return pd.Series(values, index=keys.index, dtype=mapping.dtype if len(mapping) else None)

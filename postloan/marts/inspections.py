@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from postloan.marts.context import MonthContext
+from postloan.marts.context import MonthContext, lookup
 
 NAT = pd.NaT
 
@@ -41,10 +41,11 @@ def _first_duties(ctx: MonthContext) -> pd.DataFrame:
         "window_start": d["disbursement_date"].to_numpy(), "due_date": d["due_date"].to_numpy(),
         "operating_branch_id": d["operating_branch_id"].to_numpy(),
         "managing_branch_id": d["managing_branch_id"].to_numpy()})
-    ok = out["loan_id"].map(on_time["completed_date"])
-    lt = out["loan_id"].map(late["completed_date"])
+    ok = pd.to_datetime(lookup(out["loan_id"], on_time["completed_date"]))
+    lt = pd.to_datetime(lookup(out["loan_id"], late["completed_date"]))
     out["done_date"] = ok.fillna(lt)
-    out["inspection_id"] = out["loan_id"].map(on_time["inspection_id"]).fillna(out["loan_id"].map(late["inspection_id"]))
+    out["inspection_id"] = lookup(out["loan_id"], on_time["inspection_id"]).fillna(
+        lookup(out["loan_id"], late["inspection_id"]))
     out["status"] = np.where(ok.notna(), "on_time", np.where(lt.notna() & (lt <= ctx.end), "late", "missing"))
     out.loc[out["status"] == "missing", ["done_date", "inspection_id"]] = [NAT, None]
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from postloan.marts.context import MonthContext
+from postloan.marts.context import MonthContext, lookup
 
 KINDS = {"limitation": "诉讼时效", "guarantee_period": "保证期间", "enforcement": "申请执行期限"}
 
@@ -43,7 +43,7 @@ def build_legal_deadlines(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame
         filed.groupby("loan_id")["filed_date"].max().rename("d")]).groupby(level=0).max()
     base = loans[["loan_id", "customer_id", "customer_name", "balance", "written_off", "officer_id",
                   "operating_branch_id", "managing_branch_id", "effective_maturity"]]
-    lim = base.assign(kind="limitation", party=None, last_event=base["loan_id"].map(last))
+    lim = base.assign(kind="limitation", party=None, last_event=pd.to_datetime(lookup(base["loan_id"], last)))
     lim["deadline"] = lim["last_event"] + pd.DateOffset(years=pol.limitation_years.years)
     parts = [lim]
     g = ctx.extract["guarantees"]
@@ -54,8 +54,9 @@ def build_legal_deadlines(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame
     # general -> lawsuit or arbitration against the debtor
     to_guarantor = ev[ev["contacted_party"] == "guarantor"].groupby("loan_id")["action_time"].min().dt.normalize()
     sued = filed[filed["kind"].isin(["lawsuit", "arbitration"])].groupby("loan_id")["filed_date"].min()
-    claim = np.where(g["mode"] == "joint", g["loan_id"].map(to_guarantor), g["loan_id"].map(sued))
-    claim = pd.to_datetime(pd.Series(claim, index=g.index))
+    ids_g = g["loan_id"].astype(object)
+    joint = g["mode"].eq("joint").fillna(False).to_numpy(dtype=bool)
+    claim = pd.to_datetime(lookup(ids_g, to_guarantor)).where(joint, pd.to_datetime(lookup(ids_g, sued)))
     g = g[~(claim.notna() & (claim <= g["deadline"]))]
     parts.append(g.assign(kind="guarantee_period", party=g["guarantor_name"], last_event=pd.NaT)[lim.columns])
     judged = filed[filed["judgment_date"].notna() & (filed["judgment_date"] <= end) &

@@ -46,7 +46,7 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
     pay = pay[(pay["payment_date"] <= end) & (pay["payment_date"] > end - pd.DateOffset(months=12))]
     pay = pay.merge(ctx.loans[["loan_id", "product", "customer_id", "customer_name", "operating_branch_id",
                                "managing_branch_id"]], on="loan_id")
-    limit = pay["product"].map(ep.single_payment_over)
+    limit = pay["product"].astype(object).map(ep.single_payment_over).astype("float64")
     big_self = pay[(pay["mode"] == "self") & limit.notna() & (pay["amount"] > limit)]
     parts.append(_exc("purpose", ep.id + ":self_over_limit", big_self,
                       "单笔 " + (big_self["amount"] / 1e4).round(2).astype(str) + " 万元自主支付，超过受托支付起点",
@@ -85,7 +85,7 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
     low_ids = value.index[value["value"] < value["balance"]]
     low = active[active["loan_id"].isin(low_ids)]
     parts.append(_exc("collateral", "collateral_below_balance", low,
-                      "押品评估值 " + (low["loan_id"].map(value["value"]) / 1e4).round(2).astype(str) + " 万元，低于贷款余额",
+                      "押品评估值 " + (low["loan_id"].astype(object).map(value["value"]).astype("float64") / 1e4).round(2).astype(str) + " 万元，低于贷款余额",
                       low["balance"].to_numpy()))
     # 5 guarantee agencies: near or over the cooperation limit
     near = agencies[agencies["usage"] >= pol.monitoring.guarantee_agency.near_limit_ratio]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from postloan.marts.context import MonthContext
+from postloan.marts.context import MonthContext, lookup
 from postloan.policy import NPL_CLASSES
 
 FLOW_LABELS = {"sub_branch_officer": "经营行客户经理", "key_customer": "管理行直管重点客户",
@@ -84,6 +84,6 @@ def build_warning_effectiveness(ctx: MonthContext) -> pd.DataFrame:
     m = m[m["identified_date"] <= m["npl_month_end"]]
     first = m.sort_values("identified_date").drop_duplicates("loan_id").set_index("loan_id")
     new["warned"] = new["loan_id"].isin(first.index)
-    new["first_warning_date"] = new["loan_id"].map(first["identified_date"])
+    new["first_warning_date"] = pd.to_datetime(lookup(new["loan_id"], first["identified_date"]))
     new["days_before"] = (new["npl_month_end"] - new["first_warning_date"]).dt.days
     return new.rename(columns={"month": "npl_month"}).reset_index(drop=True)

@@ -1,0 +1,105 @@
+"""Figures of the meeting pack on the hand-made tiny bank (tests/tiny_bank.py), 2025-10.
+
+Every expected value below was worked out by hand from the rows of tiny_bank.py and
+the definitions of METRICS.md; the comments show the arithmetic.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from data_connectors import load_extract
+from postloan.marts.build import build_marts, figures_for_scope
+from postloan.policy import load_calendar, load_policy
+from tiny_bank import write_tiny_bank
+
+
+@pytest.fixture(scope="module")
+def marts(tmp_path_factory):
+    extract = load_extract(write_tiny_bank(tmp_path_factory.mktemp("tiny")))
+    return build_marts(extract, "2025-10", load_policy(), load_calendar())
+
+
+@pytest.fixture(scope="module")
+def f_all(marts):
+    return figures_for_scope(marts, "all")
+
+
+def test_asset_quality_whole_bank(f_all):
+    # active at M: L1 1,000,000 sub; L2 440,000 normal; L3 299,000 normal; L4 200,000 normal; L6 50,000 loss
+    assert f_all["total_balance"] == 1_989_000
+    assert f_all["loan_count"] == 5 and f_all["customer_count"] == 3
+    assert f_all["balance_normal"] == 939_000
+    assert f_all["balance_special_mention"] == 0
+    assert f_all["balance_substandard"] == 1_000_000 and f_all["balance_loss"] == 50_000
+    assert f_all["npl_balance"] == 1_050_000
+    assert f_all["npl_ratio"] == pytest.approx(1_050_000 / 1_989_000)
+    assert f_all["overdue_balance"] == 1_490_000            # L1 (95) + L2 (40) + L6 (1076)
+    assert (f_all["dpd_1_30_balance"], f_all["dpd_31_60_balance"], f_all["dpd_61_90_balance"]) == (0, 440_000, 0)
+    assert f_all["dpd_over_90_balance"] == 1_050_000
+    assert f_all["deviation_ratio"] == pytest.approx(1.0)
+    assert f_all["provision_coverage"] == pytest.approx(350_000 / 1_050_000)   # provisions L1 + L6
+    assert (f_all["floor_breach_count"], f_all["floor_breach_balance"]) == (1, 440_000)   # L2: dpd 40, normal
+
+
+def test_migration_with_an_exit(f_all):
+    # normal cohort at P: L1 1,000,000 + L3 300,000; R = 0 + 1,000; down: L1 now substandard
+    assert f_all["migration_rate_normal"] == pytest.approx(1_000_000 / 1_299_000)
+    # special-mention cohort: L2 450,000, R = 10,000, now normal -> 0
+    assert f_all["migration_rate_special_mention"] == 0
+    assert f_all["migration_rate_substandard"] is None and f_all["migration_rate_doubtful"] is None
+    assert f_all["migration_rate_performing"] == pytest.approx(1_000_000 / (1_299_000 + 440_000))
+    assert f_all["new_npl_balance"] == 1_000_000
+
+
+def test_branch_scope(marts):
+    f = figures_for_scope(marts, "B200")                      # only C2's mortgage L3
+    assert f["total_balance"] == 299_000 and f["npl_balance"] == 0
+    assert f["npl_ratio"] == 0 and f["deviation_ratio"] is None
+    assert f["migration_rate_normal"] == 0                   # L3: 300,000 -> 299,000, still normal
+
+
+def test_inspections_first_and_routine(f_all, marts):
+    # first: L3 (2025-09-20 + 30 d) and L4 (2025-10-05 + 15 d) fall due on 2025-10-20;
+    # L4 inspected 10-12 (on time), C2 (loan_id empty) inspected 10-25 (late)
+    assert (f_all["first_inspections_due"], f_all["first_inspections_on_time"]) == (2, 1)
+    d = marts["inspection_duties"].set_index("loan_id")
+    assert d.loc["L3", "status"] == "late" and d.loc["L3", "days_late"] == 5
+    # routine: C1 (L2 关注 at 09) and C3 (L5 损失 at 09) are risky -> October windows; C2's year window ends in Dec
+    assert (f_all["routine_inspections_due"], f_all["routine_inspections_on_time"]) == (2, 1)
+
+
+def test_warnings_with_working_days_over_national_day(f_all, marts):
+    w = marts["warning_lifecycle"].set_index("warning_id")
+    # W1 red on Tue 09-30: 1 working day -> Thu 10-09 (10-01..08 holidays); reported 10-10: late
+    assert w.loc["W1", "report_deadline"] == pd.Timestamp("2025-10-09")
+    # W3 orange on Fri 09-26: 3 working days -> Sun 09-28 (调休), Mon 09-29, Tue 09-30
+    assert w.loc["W3", "report_deadline"] == pd.Timestamp("2025-09-30")
+    # W5 orange on Thu 10-09: Fri 10-10, Sat 10-11 (调休), Mon 10-13
+    assert w.loc["W5", "report_deadline"] == pd.Timestamp("2025-10-13")
+    assert f_all["warnings_identified"] == 3                 # W2, W4, W5
+    assert f_all["warnings_reported_late"] == 2              # W1, W5 (W4 rejected)
+    assert f_all["warnings_open_end"] == 3                   # W1, W2, W5
+    assert f_all["warnings_released"] == 1                   # W3 on 10-20
+
+
+def test_recoveries_limitation_and_meeting_actions(f_all, marts):
+    assert f_all["recovered_cash"] == 5_000                  # R2; R3 was in September
+    assert f_all["written_off_amount"] == 80_000             # R1
+    # L6 matured 2022-11-20, no interrupting event (A1 left no evidence): ends 2025-11-20, 20 days after M
+    assert f_all["limitation_expiring_90d_count"] == 1
+    lim = marts["legal_deadlines"].query("kind == 'limitation'").set_index("loan_id")
+    assert lim.loc["L6", "days_left"] == 20
+    assert (f_all["meeting_actions_open"], f_all["meeting_actions_overdue"]) == (3, 2)   # MA2, MA3, MA4; MA2, MA4
+    b100 = figures_for_scope(marts, "B100")
+    assert (b100["meeting_actions_open"], b100["meeting_actions_overdue"]) == (1, 1)       # MA2
+    assert figures_for_scope(marts, "B200")["meeting_actions_open"] == 1                  # MA3
+
+
+def test_archives_and_proposals(marts):
+    a = marts["archive_defects"]
+    assert a[["loan_id", "doc_type", "defect"]].values.tolist() == [["L4", "iou", "missing"]]
+    p = marts["proposed_resolutions"]
+    assert set(p.columns) >= {"action_id", "meeting_month", "branch_id", "item", "owner_officer_id", "due_date",
+                              "status", "done_date"}
+    assert (p["basis"] == "法律时效 30 天内到期").sum() == 1 and p["owner_officer_id"].notna().all()

@@ -47,3 +47,14 @@ def sample_duckdb(tmp_path_factory, sample_tables) -> Path:
 @pytest.fixture(scope="session")
 def sample_csv(tmp_path_factory, sample_tables) -> Path:
     return writers.write_csv(sample_tables, tmp_path_factory.mktemp("csv") / "utf8")
+
+
+@pytest.fixture(scope="session")
+def published_run(tmp_path_factory, sample_duckdb) -> Path:
+    """One full run (all scopes, with PDFs) of the small sample bank's latest month."""
+    from postloan.cli import main
+    out = tmp_path_factory.mktemp("outputs")
+    assert main(["run", "--source", str(sample_duckdb), "--out", str(out)]) == 0
+    runs = list(out.glob("*/run-*"))
+    assert len(runs) == 1
+    return runs[0]

@@ -1,0 +1,61 @@
+"""Policy, calendar and workbook parameters: validated on load, errors name the key."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from postloan.policy import PARAMETERS_DIR, ParameterError, load_calendar, load_policy
+from postloan.products import PRODUCTS
+from postloan.run.params import load_workbook_parameters, notebook_parameter_names
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_policy_loads_with_unique_stable_ids():
+    policy = load_policy()
+    ids = policy.policy_ids()
+    assert len(ids) >= 15
+    raw = (PARAMETERS_DIR / "policy.yaml").read_text(encoding="utf-8")
+    assert raw.count("id: ") == len(ids)                  # no id used twice
+
+
+def test_policy_unknown_key_and_bad_value_are_named(tmp_path):
+    data = yaml.safe_load((PARAMETERS_DIR / "policy.yaml").read_text(encoding="utf-8"))
+    data["warning"]["report_working_days"]["purple"] = 2
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"warning\.report_working_days\.purple.*unknown_key"):
+        load_policy(path)
+    data["warning"]["report_working_days"].pop("purple")
+    data["inspection"]["first"]["days"]["corporate"] = "fifteen"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"inspection\.first\.days\.corporate"):
+        load_policy(path)
+
+
+def test_floors_follow_the_policy_file(tmp_path):
+    policy = load_policy()
+    assert list(policy.floor_rank([0, 1, 90, 91, 270, 271, 360, 361])) == [0, 1, 1, 2, 2, 3, 3, 4]
+
+
+def test_working_days_follow_holidays_and_adjusted_weekends():
+    cal = load_calendar()
+    add = lambda d, n: str(cal.add_working_days([dt.date.fromisoformat(d)], n)[0])
+    assert add("2025-09-26", 1) == "2025-09-28"       # Friday -> the 调休 Sunday
+    assert add("2025-09-30", 1) == "2025-10-09"       # National Day 10-01..10-08
+    assert add("2025-10-09", 2) == "2025-10-11"       # the 调休 Saturday counts
+    assert add("2025-10-10", 1) == "2025-10-11"
+    assert add("2025-10-13", 5) == "2025-10-20"       # an ordinary week
+
+
+def test_every_parameters_file_matches_its_workbook():
+    for name, product in PRODUCTS.items():
+        nb = ROOT / "workbooks" / product.workbook
+        params = load_workbook_parameters(product, nb)
+        cell = notebook_parameter_names(nb)
+        assert set(params) <= cell
+        assert {"month", "scope", "run_dir"} <= cell
+        assert set(product.params_model.model_fields) == cell   # the model and the cell list the same names

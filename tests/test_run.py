@@ -1,0 +1,142 @@
+"""`postloan run` end to end: outputs, manifest, offline HTML, PDF text layer,
+all-or-nothing publication, failures that name the scope, runs beside runs."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from postloan.cli import main
+from postloan.present.meeting_pack import SECTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_scope_has_notebook_html_pdf_and_figures(published_run):
+    m = json.loads((published_run / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "published" and m["month"] == published_run.parent.name
+    assert len(m["source"]["fingerprint"]) == 64 and m["code_version"]
+    assert m["parameters"]["scopes"][0] == "all" and len(m["parameters"]["scopes"]) >= 4
+    assert m["started_at"] <= m["finished_at"]
+    kinds = {(o["scope"], o["kind"]) for o in m["outputs"] if o["product"] == "meeting_pack"}
+    for scope in m["parameters"]["scopes"]:
+        assert {(scope, k) for k in ("ipynb", "html", "pdf", "json")} <= kinds
+    for o in m["outputs"]:
+        path = published_run / o["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == o["sha256"], o["path"]
+    figures = json.loads((published_run / "meeting_pack" / "all.json").read_text(encoding="utf-8"))
+    for key in ["total_balance", "npl_ratio", "migration_rate_performing", "warnings_reported_late",
+                "first_inspections_on_time", "routine_inspections_due", "recovered_cash",
+                "limitation_expiring_90d_count", "meeting_actions_overdue"]:
+        assert key in figures
+
+
+def test_html_is_self_contained_and_shows_no_code(published_run):
+    for path in (published_run / "meeting_pack").glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        external = re.findall(r"""(?:src|href)\s*=\s*["'](?!#|data:)([^"']+)""", text, re.I)
+        assert external == [], (path.name, external[:5])
+        assert not re.search(r"@import|url\(\s*['\"]?(?:https?:)?//", text, re.I)
+        assert "<script" not in text.lower() and "<link" not in text.lower()
+        assert "import " not in text and "mp.show_" not in text          # input cells excluded
+        assert "贷后管理例会材料" in text
+
+
+def test_pdf_is_a4_and_its_text_layer_holds_the_chinese_section_titles(published_run):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    pdf = published_run / "meeting_pack" / "all.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "A4" in info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    for _, title in SECTIONS:
+        assert title in flat, title
+
+
+def test_published_notebooks_executed_every_cell_without_error(published_run):
+    nb = nbformat.read(published_run / "meeting_pack" / "B100.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code)
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    injected = next(c for c in code if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'scope = "B100"' in injected.source and ".tmp-" not in injected.source
+
+
+def _run(*args) -> int:
+    return main(["run", *map(str, args)])
+
+
+@pytest.fixture
+def first_month(tmp_path, sample_duckdb):
+    out = tmp_path / "outputs"
+    assert _run("--source", sample_duckdb, "--out", out, "--month", "2026-09", "--scopes", "all", "--no-pdf") == 0
+    return out
+
+
+def test_failing_scope_publishes_nothing_and_names_scope_and_error(tmp_path, sample_duckdb, first_month, capsys):
+    before = _tree(first_month)
+    books = tmp_path / "workbooks"
+    shutil.copytree(ROOT / "workbooks", books)
+    nb = nbformat.read(books / "meeting_pack.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('if scope == "B200":\n    raise ValueError("故意失败 deliberate failure")'))
+    nbformat.write(nb, books / "meeting_pack.ipynb")
+    code = _run("--source", sample_duckdb, "--out", first_month, "--workbooks", books, "--no-pdf")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "B200" in err and "故意失败" in err and "ValueError" in err
+    assert not list(first_month.glob("2026-10/run-*"))                  # nothing published
+    assert not list(first_month.glob(".tmp-*"))
+    assert _tree(first_month.joinpath("2026-09")) == {k[len("2026-09/"):]: v for k, v in before.items()
+                                                       if k.startswith("2026-09/")}
+    kept = list(first_month.glob(".failed/2026-10/*/meeting_pack/B200.ipynb"))
+    assert len(kept) == 1                                                # kept for diagnosis
+
+
+def test_second_run_of_a_month_is_published_beside_the_first(sample_duckdb, first_month):
+    before = _tree(first_month / "2026-09")
+    assert _run("--source", sample_duckdb, "--out", first_month, "--month", "2026-09", "--scopes", "all",
+                "--no-pdf") == 0
+    runs = sorted((first_month / "2026-09").glob("run-*"))
+    assert len(runs) == 2
+    after = _tree(first_month / "2026-09")
+    assert {k: v for k, v in after.items() if k in before} == before
+
+
+def test_bad_parameters_are_rejected_before_anything_runs(tmp_path, sample_duckdb, capsys):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "meeting_pack.yaml").write_text("workbook: meeting_pack\nparameters:\n  top_n: 0\n  colour: red\n",
+                                              encoding="utf-8")
+    out = tmp_path / "outputs"
+    assert _run("--source", sample_duckdb, "--out", out, "--parameters-dir", params, "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert "colour" in err and "unknown_key" in err
+    assert not out.exists()
+    (params / "meeting_pack.yaml").write_text("workbook: meeting_pack\nparameters:\n  top_n: 0\n", encoding="utf-8")
+    assert _run("--source", sample_duckdb, "--out", out, "--parameters-dir", params, "--no-pdf") == 1
+    assert "top_n" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unknown_scope_and_invalid_extract_write_nothing(tmp_path, sample_duckdb, sample_csv, capsys):
+    out = tmp_path / "outputs"
+    assert _run("--source", sample_duckdb, "--out", out, "--scopes", "B999", "--no-pdf") == 1
+    assert "unknown_scope" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    shutil.copytree(sample_csv, broken)
+    (broken / "loans.csv").unlink()
+    assert _run("--source", broken, "--out", out, "--no-pdf") == 1
+    assert "missing_table" in capsys.readouterr().err
+    assert not out.exists()

@@ -70,6 +70,13 @@ def run(req: RunRequest) -> Path:
     started = dt.datetime.now(BEIJING)
     t0 = time.perf_counter()
     steps = 5
+    timings: dict[str, float] = {}
+    lap = [t0]
+
+    def mark(step: str) -> None:
+        now = time.perf_counter()
+        timings[step] = round(now - lap[0], 2)
+        lap[0] = now
     # 1 parameters, before anything else
     _say(f"[1/{steps}] 校验参数 (parameters)")
     unknown = [p for p in req.products if p not in PRODUCTS]
@@ -86,6 +93,7 @@ def run(req: RunRequest) -> Path:
     if req.pdf:
         find_chromium()
     # 2 extract
+    mark("parameters")
     _say(f"[2/{steps}] 读取并校验数据 (validate)：{req.source}")
     extract = load_extract(req.source, **req.source_options)
     months = extract["loan_month"]["month"]
@@ -99,6 +107,7 @@ def run(req: RunRequest) -> Path:
         for s in scopes:
             check_parameters(PRODUCTS[name], {"month": month, "scope": s, "run_dir": "-", **settings[name]})
     # 3 marts, once
+    mark("validate")
     _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
     marts = build_marts(extract, month, policy, calendar)
     out_month = Path(req.out) / month
@@ -111,6 +120,7 @@ def run(req: RunRequest) -> Path:
         for p in sorted((tmp / "marts").iterdir()):
             outputs.append({"product": "marts", "scope": "all", "kind": "parquet" if p.suffix == ".parquet" else "json",
                             "path": str(p.relative_to(tmp))})
+        mark("marts")
         # 4 render
         jobs = [(name, s) for name in req.products for s in scopes]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
@@ -132,6 +142,7 @@ def run(req: RunRequest) -> Path:
                     raise RunError(f"范围 {s} 的工作簿 {product.workbook} 执行失败 (workbook_failed)：第 {exc.exec_count} 个单元格 "
                                    f"{exc.ename}: {exc.evalue}") from None
                 done.append((name, s, nb_out))
+        mark("render")
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
         pdf_ctx = PdfPrinter() if req.pdf else None
@@ -160,6 +171,7 @@ def run(req: RunRequest) -> Path:
                 pdf_ctx.__exit__(None, None, None)
         for o in outputs:
             o["sha256"] = sha256_file(tmp / o["path"])
+        mark("export")
         manifest = {
             "suite": "postloan", "month": month, "run_id": run_id,
             "source": {"description": extract.source, "carrier": extract.carrier,
@@ -169,7 +181,7 @@ def run(req: RunRequest) -> Path:
                            "policy": policy.model_dump(by_alias=True)},
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-            "status": "published", "outputs": outputs,
+            "status": "published", "timings_seconds": timings, "outputs": outputs,
         }
         write_manifest(tmp / "manifest.json", manifest)
         out_month.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,12 @@ from postloan.marts.context import MonthContext, lookup
 NAT = pd.NaT
 
 
-def _first_duties(ctx: MonthContext) -> pd.DataFrame:
+def _first_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     pol = ctx.policy.inspection.first
     loans = ctx.loans
-    days = loans["customer_type"].map(pol.days).astype("float64")
+    days = loans["customer_type"].astype(object).map(pol.days).astype("float64")
     due = loans["disbursement_date"] + pd.to_timedelta(days, unit="D")
-    d = loans.assign(due_date=due)[ctx.in_month(due)]
+    d = loans.assign(due_date=due)[((due >= start) & (due <= end)).to_numpy(dtype=bool)]
     ins = ctx.extract["inspections"]
     first = ins[ins["kind"] == "first"]
     # an inspection of the loan, or (loan_id null) of its customer, between disbursement and deadline
@@ -46,7 +46,7 @@ def _first_duties(ctx: MonthContext) -> pd.DataFrame:
     out["done_date"] = ok.fillna(lt)
     out["inspection_id"] = lookup(out["loan_id"], on_time["inspection_id"]).fillna(
         lookup(out["loan_id"], late["inspection_id"]))
-    out["status"] = np.where(ok.notna(), "on_time", np.where(lt.notna() & (lt <= ctx.end), "late", "missing"))
+    out["status"] = np.where(ok.notna(), "on_time", np.where(lt.notna() & (lt <= max(end, ctx.end)), "late", "missing"))
     out.loc[out["status"] == "missing", ["done_date", "inspection_id"]] = [NAT, None]
     return out
 
@@ -76,17 +76,26 @@ def _risky_at(ctx: MonthContext, month_start: pd.Timestamp, customers: pd.Index)
     return pd.Series(customers.isin(list(risky_c)), index=customers)
 
 
-def _routine_windows(ctx: MonthContext) -> pd.DataFrame:
-    """Windows ending in M, tiled from the start of M's year: at each month start with no
-    window open, a risky customer gets a one-month window, others a window to the end of
-    their calendar period (quarter or year)."""
+def _routine_windows(ctx: MonthContext, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """Windows ending between `first` and `last`, tiled from 1 January of each year: at each
+    month start with no window open, a risky customer gets a one-month window, others a
+    window to the end of their calendar period (quarter or year)."""
+    out = []
+    for year in range(first.year, last.year + 1):
+        months = last.month if year == last.year else 12
+        w = _year_windows(ctx, year, months)
+        out.append(w[(w["due_date"] >= first) & (w["due_date"] <= last)])
+    return pd.concat(out, ignore_index=True)
+
+
+def _year_windows(ctx: MonthContext, year: int, months: int) -> pd.DataFrame:
     pol = ctx.policy.inspection.routine
     cust = ctx.customers.set_index("customer_id")
     ids = cust.index
     open_until = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
     windows = []
-    for k in range(ctx.period.month):
-        start = pd.Timestamp(year=ctx.period.year, month=k + 1, day=1)
+    for k in range(months):
+        start = pd.Timestamp(year=year, month=k + 1, day=1)
         free = open_until.isna() | (open_until < start)
         if not free.any():
             continue
@@ -99,17 +108,19 @@ def _routine_windows(ctx: MonthContext) -> pd.DataFrame:
         open_until = open_until.where(~free, end)
         windows.append(pd.DataFrame({"customer_id": ids[free.to_numpy()], "window_start": start,
                                      "due_date": end[free].to_numpy(), "window": kind[free.to_numpy()]}))
-    w = pd.concat(windows, ignore_index=True)
-    return w[ctx.in_month(w["due_date"])]
+    return pd.concat(windows, ignore_index=True)
 
 
-def _routine_duties(ctx: MonthContext) -> pd.DataFrame:
+def _routine_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     pol = ctx.policy.inspection.routine
-    w = _routine_windows(ctx)
+    w = _routine_windows(ctx, start, end)
+    # a window counts only for customers with an active loan at the month in which it ends
     lm = ctx.extract["loan_month"]
-    active_loans = lm.loc[(lm["month"] == ctx.month) & (lm["status"] == "active"), "loan_id"]
-    active_c = set(ctx.loans.set_index("loan_id").loc[active_loans, "customer_id"])
-    w = w[w["customer_id"].isin(list(active_c))]
+    w["month"] = w["due_date"].dt.strftime("%Y-%m")
+    act = lm.loc[(lm["status"] == "active") & lm["month"].isin(w["month"].unique()), ["month", "loan_id"]]
+    act = act.merge(ctx.loans[["loan_id", "customer_id"]], on="loan_id")[["month", "customer_id"]].drop_duplicates()
+    act = act.astype({"month": object, "customer_id": object})
+    w = w.astype({"customer_id": object}).merge(act, on=["month", "customer_id"]).drop(columns="month")
     ins = ctx.extract["inspections"]
     q = ins[ins["kind"].isin(pol.qualifying_kinds)][["customer_id", "completed_date", "inspection_id"]]
     m = w.merge(q, on="customer_id", how="left")
@@ -129,8 +140,12 @@ def _routine_duties(ctx: MonthContext) -> pd.DataFrame:
         "status": w["status"].to_numpy()})
 
 
-def build_inspection_duties(ctx: MonthContext) -> pd.DataFrame:
-    d = pd.concat([_first_duties(ctx), _routine_duties(ctx)], ignore_index=True)
+def build_inspection_duties(ctx: MonthContext, start: pd.Timestamp | None = None,
+                            end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Duties falling due from `start` to `end` (default: the month of the context)."""
+    start = ctx.start if start is None else start
+    end = ctx.end if end is None else end
+    d = pd.concat([_first_duties(ctx, start, end), _routine_duties(ctx, start, end)], ignore_index=True)
     d["officer_id"] = ctx.responsible(d["customer_id"], d["due_date"])
     d["days_late"] = (d["done_date"] - d["due_date"]).dt.days.where(d["status"] == "late")
     return d

@@ -44,9 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--all", action="store_true", help="逐条列出全部违规")
 
     r = sub.add_parser("run", help="月度运行：例会材料等产品 (the monthly run)")
-    r.add_argument("--month", default=None, help="报告月份 YYYY-MM（默认：数据中最新月份）")
+    r.add_argument("--month", "--period", dest="month", default=None,
+                   help="报告期间：月 YYYY-MM、季 YYYY-Qn 或年 YYYY（默认：数据中最新月份）")
     _source_options(r)
-    r.add_argument("--products", default="meeting_pack", help="产品，逗号分隔（默认 meeting_pack）")
+    r.add_argument("--products", default="default",
+                   help="产品，逗号分隔：meeting_pack、scorecards（默认：该期间适用的全部产品）")
     r.add_argument("--scopes", default="default",
                    help="范围，逗号分隔：all、分行或支行机构号；默认 all 加全部分行")
     r.add_argument("--out", default="outputs", help="输出目录（默认 outputs）")

@@ -1,22 +1,58 @@
-"""The products a run can build. A new product is one entry here, one workbook, one
-parameter model and one parameters file."""
+"""The products a run can build. A new product is one entry here: its workbook, its
+parameter model, the period kinds it accepts, how its marts are built (once per run),
+and its machine-readable figures and extra exports per scope."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 from pydantic import BaseModel
 
-from postloan.run.params import MeetingPackParams
+from postloan.run.params import MeetingPackParams, ScorecardParams
+
+
+def _meeting_build(extract, period, policy, calendar):
+    from postloan.marts.build import build_marts
+    return build_marts(extract, period.label, policy, calendar)
+
+
+def _meeting_figures(marts, scope):
+    from postloan.marts.build import figures_for_scope
+    return figures_for_scope(marts, scope)
+
+
+def _scorecard_build(extract, period, policy, calendar):
+    from postloan.scorecard.build import build_scorecard_marts
+    from postloan.scorecard.config import load_scorecard_config
+    return build_scorecard_marts(extract, period, policy, calendar, load_scorecard_config())
+
+
+def _scorecard_figures(marts, scope):
+    from postloan.scorecard.export import scorecard_figures
+    return scorecard_figures(marts, scope)
+
+
+def _scorecard_excel(marts, scope, folder: Path):
+    from postloan.scorecard.export import write_excel
+    return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))]
 
 
 @dataclass(frozen=True)
 class Product:
     name: str
     label: str
-    workbook: str                 # file under workbooks/
+    workbook: str                          # file under workbooks/
     params_model: type[BaseModel]
+    period_kinds: tuple[str, ...]
+    build: Callable                        # (extract, period, policy, calendar) -> Marts
+    figures: Callable                      # (marts, scope) -> JSON-able figures
+    extra_exports: Callable | None = None  # (marts, scope, folder) -> [(kind, path)]
 
 
 PRODUCTS = {
-    "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams),
+    "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams, ("month",),
+                            _meeting_build, _meeting_figures),
+    "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
+                          ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel),
 }

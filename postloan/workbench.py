@@ -24,23 +24,26 @@ def latest_published_run(month: str, outputs: Path = OUTPUTS) -> Path | None:
     return runs[-1].parent if runs else None
 
 
-def resolve_run_dir(run_dir: str = "", month: str = "") -> tuple[str, str]:
-    """(run_dir, month) to present: as given, else the latest published run, else a workbench build."""
+def resolve_run_dir(run_dir: str = "", period: str = "", product: str = "meeting_pack") -> tuple[str, str]:
+    """(run_dir, period) to present: as given, else the latest published run holding the
+    product, else marts built on the fly from the sample bank into outputs/.workbench/."""
+    from postloan.marts.build import freeze_marts, load_marts
     if run_dir:
-        from postloan.marts.build import load_marts
-        return run_dir, month or load_marts(Path(run_dir) / "marts").month
+        return run_dir, period or load_marts(Path(run_dir) / "marts" / product).month
     from data_connectors import load_extract
-    from postloan.marts.build import build_marts, freeze_marts
+    from postloan.periods import parse_period
     from postloan.policy import load_calendar, load_policy
+    from postloan.products import PRODUCTS
     extract = None
-    if not month:
+    if not period:
         extract = load_extract(ensure_sample_bank())
-        month = str(extract["loan_month"]["month"].max())
-    found = latest_published_run(month)
-    if found:
-        return str(found), month
-    bench = OUTPUTS / ".workbench" / month
-    if not (bench / "marts" / "month.json").exists():
+        period = str(extract["loan_month"]["month"].max())
+    found = latest_published_run(period)
+    if found and (found / "marts" / product).exists():
+        return str(found), period
+    bench = OUTPUTS / ".workbench" / period
+    if not (bench / "marts" / product / "month.json").exists():
         extract = extract or load_extract(ensure_sample_bank())
-        freeze_marts(build_marts(extract, month, load_policy(), load_calendar()), bench / "marts")
-    return str(bench), month
+        marts = PRODUCTS[product].build(extract, parse_period(period), load_policy(), load_calendar())
+        freeze_marts(marts, bench / "marts" / product)
+    return str(bench), period

@@ -77,14 +77,14 @@ def test_warnings_with_working_days_over_national_day(f_all, marts):
     assert w.loc["W3", "report_deadline"] == pd.Timestamp("2025-09-30")
     # W5 orange on Thu 10-09: Fri 10-10, Sat 10-11 (调休), Mon 10-13
     assert w.loc["W5", "report_deadline"] == pd.Timestamp("2025-10-13")
-    assert f_all["warnings_identified"] == 3                 # W2, W4, W5
-    assert f_all["warnings_reported_late"] == 2              # W1, W5 (W4 rejected)
-    assert f_all["warnings_open_end"] == 3                   # W1, W2, W5
+    assert f_all["warnings_identified"] == 4                 # W2, W4, W5, W6
+    assert f_all["warnings_reported_late"] == 3              # W1, W5, W6 (W4 rejected)
+    assert f_all["warnings_open_end"] == 4                   # W1, W2, W5, W6
     assert f_all["warnings_released"] == 1                   # W3 on 10-20
 
 
 def test_recoveries_limitation_and_meeting_actions(f_all, marts):
-    assert f_all["recovered_cash"] == 5_000                  # R2; R3 was in September
+    assert f_all["recovered_cash"] == 20_000                 # R2 + R4; R3 was in September
     assert f_all["written_off_amount"] == 80_000             # R1
     # L6 matured 2022-11-20, no interrupting event (A1 left no evidence): ends 2025-11-20, 20 days after M
     assert f_all["limitation_expiring_90d_count"] == 1

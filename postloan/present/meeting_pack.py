@@ -50,7 +50,7 @@ class ScopeError(ValueError):
 
 @lru_cache(maxsize=4)
 def _marts(run_dir: str) -> Marts:
-    return load_marts(Path(run_dir) / "marts")
+    return load_marts(Path(run_dir) / "marts" / "meeting_pack")
 
 
 @dataclass

@@ -27,6 +27,14 @@ class MeetingPackParams(BaseModel):
     trend_months: int = Field(default=12, ge=2, le=36)
 
 
+class ScorecardParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
+    scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    run_dir: str
+    top_n: int = Field(default=8, ge=1, le=100)
+
+
 class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     workbook: str
@@ -59,8 +67,14 @@ def load_workbook_parameters(product, notebook: Path, path: Path | None = None) 
         raise ParameterError(f"参数文件 {path}：工作簿 {notebook.name} 的参数单元中没有这些参数 (unknown_key)："
                              + "、".join(unknown))
     # the run fills month, scope and run_dir; the file's own values are checked now
-    check_parameters(product, {"month": "2000-01", "scope": "all", "run_dir": "-", **spec.parameters}, path)
+    check_parameters(product, {**runtime_placeholders(product), **spec.parameters}, path)
     return dict(spec.parameters)
+
+
+def runtime_placeholders(product, period: str = "2000-01", scope: str = "all", run_dir: str = "-") -> dict:
+    """The values a run fills in: the period under the name the workbook uses for it."""
+    key = "month" if "month" in product.params_model.model_fields else "period"
+    return {key: period, "scope": scope, "run_dir": run_dir}
 
 
 def check_parameters(product, values: dict, where="参数") -> dict:

@@ -19,14 +19,15 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from postloan.marts.build import build_marts, figures_for_scope, freeze_marts
+from postloan.marts.build import freeze_marts
 from postloan.marts.scope import list_scopes, scope_name
+from postloan.periods import parse_period
 from postloan.policy import load_calendar, load_policy
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
 from postloan.run.export import ExportError, PdfPrinter, find_chromium, to_html, write_figures
 from postloan.run.manifest import code_version, extract_fingerprint, sha256_file, write_manifest
-from postloan.run.params import check_parameters, load_workbook_parameters
+from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -40,7 +41,7 @@ class RunError(RuntimeError):
 class RunRequest:
     month: str | None
     source: str
-    products: list[str] = field(default_factory=lambda: ["meeting_pack"])
+    products: list[str] = field(default_factory=lambda: ["default"])
     scopes: list[str] = field(default_factory=lambda: ["default"])
     out: Path = ROOT / "outputs"
     workbooks: Path = ROOT / "workbooks"
@@ -79,6 +80,9 @@ def run(req: RunRequest) -> Path:
         lap[0] = now
     # 1 parameters, before anything else
     _say(f"[1/{steps}] 校验参数 (parameters)")
+    if req.products == ["default"]:
+        kind = parse_period(req.month).kind if req.month else "month"
+        req.products = [name for name, p in PRODUCTS.items() if kind in p.period_kinds]
     unknown = [p for p in req.products if p not in PRODUCTS]
     if unknown:
         raise RunError(f"未知的产品 (unknown_product)：{', '.join(unknown)}；可选 {', '.join(PRODUCTS)}")
@@ -97,29 +101,38 @@ def run(req: RunRequest) -> Path:
     _say(f"[2/{steps}] 读取并校验数据 (validate)：{req.source}")
     extract = load_extract(req.source, **req.source_options)
     months = extract["loan_month"]["month"]
-    month = req.month or str(months.max())
+    period = parse_period(req.month or str(months.max()))
+    if period.last_month not in set(months.unique()):
+        raise RunError(f"数据中没有 {period.label} 最后一个月 {period.last_month} 的月末快照 (period_not_in_extract)；"
+                       f"数据覆盖 {months.min()} 至 {months.max()}")
+    for name in req.products:
+        if period.kind not in PRODUCTS[name].period_kinds:
+            raise RunError(f"产品 {name} 不支持期间 {period.label} (bad_period)；支持：{', '.join(PRODUCTS[name].period_kinds)}")
+    month = period.label
     scopes_all = list_scopes(extract["branches"], include_sub_branches=True)
     scopes = list_scopes(extract["branches"]) if req.scopes in (["default"], ["all+branches"]) else req.scopes
     bad = [s for s in scopes if s not in scopes_all]
     if bad:
         raise RunError(f"未知的报告范围 (unknown_scope)：{', '.join(bad)}；可选 {', '.join(scopes_all)}")
-    for name in req.products:        # month and scope against each workbook's model
+    for name in req.products:        # period and scope against each workbook's model
         for s in scopes:
-            check_parameters(PRODUCTS[name], {"month": month, "scope": s, "run_dir": "-", **settings[name]})
-    # 3 marts, once
+            check_parameters(PRODUCTS[name], {**runtime_placeholders(PRODUCTS[name], month, s), **settings[name]})
+    # 3 marts, once per product
     mark("validate")
     _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
-    marts = build_marts(extract, month, policy, calendar)
+    marts = {name: PRODUCTS[name].build(extract, period, policy, calendar) for name in req.products}
     out_month = Path(req.out) / month
     run_id = _run_id(out_month)
     tmp = Path(req.out) / f".tmp-{month}-{run_id}"
     tmp.mkdir(parents=True)
     outputs = []
     try:
-        freeze_marts(marts, tmp / "marts")
-        for p in sorted((tmp / "marts").iterdir()):
-            outputs.append({"product": "marts", "scope": "all", "kind": "parquet" if p.suffix == ".parquet" else "json",
-                            "path": str(p.relative_to(tmp))})
+        for name, m in marts.items():
+            freeze_marts(m, tmp / "marts" / name)
+        for p in sorted((tmp / "marts").rglob("*")):
+            if p.is_file():
+                outputs.append({"product": "marts", "scope": "all", "kind": p.suffix.lstrip("."),
+                                "path": str(p.relative_to(tmp))})
         mark("marts")
         # 4 render
         jobs = [(name, s) for name in req.products for s in scopes]
@@ -132,7 +145,7 @@ def run(req: RunRequest) -> Path:
                 folder.mkdir(exist_ok=True)
                 nb_out = folder / f"{s}.ipynb"
                 _say(f"      {name} · {s} {scope_name(extract['branches'], s)}（{i}/{len(jobs)}，剩余 {len(jobs) - i}）")
-                params = {"month": month, "scope": s, "run_dir": str(tmp.resolve()), **settings[name]}
+                params = {**runtime_placeholders(product, month, s, str(tmp.resolve())), **settings[name]}
                 try:
                     papermill.execute_notebook(str(Path(req.workbooks) / product.workbook), str(nb_out),
                                                parameters=params, engine_name=_engine.ENGINE_NAME,
@@ -157,9 +170,10 @@ def run(req: RunRequest) -> Path:
                 html_path = nb_out.with_suffix(".html")
                 html_path.write_text(to_html(nb, title), encoding="utf-8")
                 json_path = nb_out.with_suffix(".json")
-                if name == "meeting_pack":
-                    write_figures(figures_for_scope(marts, s), json_path)
+                write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
                 kinds = [("ipynb", nb_out), ("html", html_path), ("json", json_path)]
+                if PRODUCTS[name].extra_exports:
+                    kinds += PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
                 if pdf_ctx:
                     pdf_path = nb_out.with_suffix(".pdf")
                     pdf_ctx.print(html_path, pdf_path)
@@ -173,7 +187,9 @@ def run(req: RunRequest) -> Path:
             o["sha256"] = sha256_file(tmp / o["path"])
         mark("export")
         manifest = {
-            "suite": "postloan", "month": month, "run_id": run_id,
+            "suite": "postloan", "month": month, "period": {"label": period.label, "kind": period.kind,
+                                                            "start": str(period.start.date()),
+                                                            "end": str(period.end.date())}, "run_id": run_id,
             "source": {"description": extract.source, "carrier": extract.carrier,
                        "fingerprint": extract_fingerprint(extract.tables)},
             "code_version": code_version(), "python": sys.version.split()[0],

@@ -1,4 +1,4 @@
-"""The scorecard configuration (parameters/scorecards.yaml), validated on load."""
+"""The scorecard configuration (parameters/scorecard_policy.yaml), validated on load."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -67,6 +67,10 @@ class Forced(_Strict):
     max_share: dict[str, float]
 
 
+class Rating(_Strict):
+    min_scored_weight: float = Field(ge=0)
+
+
 class Peers(_Strict):
     min_peers: int = Field(ge=1)
 
@@ -78,6 +82,7 @@ class ScorecardConfig(_Strict):
     vetoes: list[Veto]
     grades: list[Grade]
     forced_distribution: Forced
+    rating: Rating
     peers: Peers
     trend_periods: int = Field(ge=1, le=24)
     roles: list[Literal["account_manager", "risk_manager", "post_loan_manager", "branch_head"]]
@@ -106,7 +111,7 @@ class ScorecardConfig(_Strict):
 
 
 def load_scorecard_config(path: Path | str | None = None) -> ScorecardConfig:
-    path = Path(path) if path else PARAMETERS_DIR / "scorecards.yaml"
+    path = Path(path) if path else PARAMETERS_DIR / "scorecard_policy.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return ScorecardConfig.model_validate(data)

@@ -86,8 +86,9 @@ def score_period(cfg: ScorecardConfig, period: Period, cases: pd.DataFrame, pres
     w_sum = ind[scored].groupby("officer_id")["weight"].sum()
     ind["effective_weight"] = np.where(scored, ind["weight"] / ind["officer_id"].map(w_sum), 0.0)
     weighted = (ind["score"].fillna(0) * ind["effective_weight"]).groupby(ind["officer_id"]).sum()
-    rated = ids.isin(w_sum[w_sum > 0].index)
+    rated = ids.isin(w_sum[(w_sum > 0) & (w_sum >= cfg.rating.min_scored_weight)].index)
     t = officers.set_index("officer_id").copy()
+    t["scored_weight"] = w_sum.reindex(ids).fillna(0).to_numpy()
     t["weighted_score"] = weighted.reindex(ids).where(rated)
     t["deductions"] = 0.0
     for d in cfg.deductions:

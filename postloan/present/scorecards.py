@@ -1,0 +1,191 @@
+"""Officer scorecards (贷后管理考核评价): the branch ranking and one page per officer.
+
+    book = load_scorecards(run_dir, scope="all")
+    show_ranking(book); show_officer_pages(book)
+
+All values come from the scorecard marts; nothing is computed from the extract here.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, display
+
+from postloan.glossary import enum_labels
+from postloan.marts.build import Marts, load_marts
+from postloan.marts.scope import list_scopes, scope_name
+from postloan.present import fmt
+from postloan.present.fonts import setup_fonts
+from postloan.present.tables import CSS, kpis, lead, table
+
+ROLE = enum_labels("officer_role")
+DUTY_CN = {"inspection": "检查", "inspection_quality": "检查质量抽查", "warning_report": "预警报告",
+           "warning_handling": "预警处置", "warning_entry": "预警录入", "archive": "档案归档",
+           "meeting_action": "例会决议", "new_npl": "新增不良", "recovery": "不良清收",
+           "collection_conduct": "违规催收", "handover_incomplete": "移交手续不全",
+           "red_warning_unreported": "红色预警未报告"}
+PAGE_CSS = "<style>.pl-page { break-before: page; page-break-before: always; }</style>"
+
+
+class ScopeError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4)
+def _marts(run_dir: str) -> Marts:
+    return load_marts(Path(run_dir) / "marts" / "scorecards")
+
+
+@dataclass
+class ScorecardBook:
+    marts: Marts
+    scope: str
+    top_n: int = 8
+
+    @property
+    def period(self) -> str:
+        return self.marts.month
+
+    @property
+    def period_row(self):
+        return self.marts["period"].iloc[0]
+
+    def totals(self, period: str | None = None) -> pd.DataFrame:
+        t = self.marts.for_scope("scorecard_totals", self.scope)
+        return t[t["period"] == (period or self.period)]
+
+    def indicators(self) -> pd.DataFrame:
+        i = self.marts.for_scope("scorecard_indicators", self.scope)
+        return i[i["period"] == self.period]
+
+    def duties(self) -> pd.DataFrame:
+        return self.marts.for_scope("scorecard_duties", self.scope)
+
+    @property
+    def scope_label(self) -> str:
+        return scope_name(self.marts["branches"], self.scope)
+
+    def branch(self, ids):
+        names = dict(zip(self.marts["branches"]["branch_id"], self.marts["branches"]["branch_name"]))
+        return pd.Series(ids).map(lambda i: names.get(i, i))
+
+
+def load_scorecards(run_dir, scope: str = "all", top_n: int = 8) -> ScorecardBook:
+    marts = _marts(str(Path(run_dir).resolve()))
+    allowed = list_scopes(marts["branches"], include_sub_branches=True)
+    if scope not in allowed:
+        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
+    return ScorecardBook(marts, scope, top_n)
+
+
+def show_ranking(book: ScorecardBook):
+    t = book.totals()
+    rated = t[t["rated"]]
+    counts = rated["grade_name"].value_counts()
+    display(HTML(CSS + PAGE_CSS + f'<h1 class="pl">{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）</h1>'))
+    display(HTML(lead(f"参与考核的客户经理 {len(t)} 人，其中评级 {len(rated)} 人、因样本不足不评级 {len(t) - len(rated)} 人；",
+                      "等级分布：" + "，".join(f"{g} {int(counts.get(g, 0))} 人" for g in ["优秀", "良好", "合格", "不合格"]) + "；",
+                      f"平均得分 {rated['total_score'].mean():.1f} 分。" if len(rated) else "")))
+    r = t.sort_values(["rated", "total_score"], ascending=[False, False]).assign(
+        branch_name=lambda x: book.branch(x["branch_id"]).to_numpy(),
+        role_cn=lambda x: x["role"].map(ROLE), score=lambda x: x["total_score"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
+        peer=lambda x: x["peer_median"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
+        presence=lambda x: x["present_days"].astype("Int64").astype(str) + "/" + x["period_days"].astype(str))
+    display(HTML("<h2 class='pl'>排名表</h2>" + table(r, [
+        ("rank_branch", "行内排名", "int"), ("officer_id", "工号", None), ("name", "姓名", None), ("branch_name", "机构", None),
+        ("role_cn", "岗位", None), ("score", "总分", None), ("grade_name", "等级", None), ("veto", "一票否决", None),
+        ("peer", "同类中位数", None), ("presence", "在岗天数", None)])))
+
+
+def _indicator_table(book, ind: pd.DataFrame) -> str:
+    rows = []
+    for r in ind.itertuples():
+        pctlike = r.indicator_id not in ("kpi_inspection_quality", "kpi_recovery")
+        value = "—" if pd.isna(r.value) else (fmt.pct(r.value, 1) if pctlike else
+                                              (f"{r.value:.1f} 分" if r.indicator_id == "kpi_inspection_quality" else fmt.pct(r.value, 1)))
+        target = fmt.pct(r.target, 0) if pctlike else (f"{r.target:.0f} 分" if r.indicator_id == "kpi_inspection_quality" else fmt.pct(r.target, 0))
+        if r.indicator_id == "kpi_new_npl":
+            target = "≤ " + target
+        ev = f"{int(r.cases)}" + ("" if pd.isna(r.ok_cases) else f"（达标 {int(r.ok_cases)}）")
+        score = "样本不足" if r.status != "scored" else f"{r.score:.1f}"
+        weight = f"{r.weight:.0f}%" + ("" if r.status != "scored" else f" → {r.effective_weight * 100:.1f}%")
+        rows.append({"name": r.indicator_name, "value": value, "target": target, "score": score, "weight": weight, "ev": ev})
+    return table(pd.DataFrame(rows), [("name", "指标", None), ("value", "实际值", None), ("target", "目标", None),
+                                      ("score", "得分", None), ("weight", "权重（重新分配后）", None), ("ev", "样本数", None)])
+
+
+def _chart(book, oid: str, ind: pd.DataFrame):
+    import matplotlib.pyplot as plt
+    setup_fonts()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(7.2, 2.2), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
+    s = ind.set_index("indicator_name")["score"]
+    a1.barh(s.index[::-1], s.fillna(0).to_numpy()[::-1], color="white", edgecolor="black", hatch="//")
+    a1.set_xlim(0, 100)
+    a1.tick_params(labelsize=7)
+    a1.set_title("各项得分（空白=样本不足）", fontsize=9)
+    trend = book.marts["scorecard_totals"]
+    trend = trend[trend["officer_id"] == oid].sort_values("period")
+    a2.plot(trend["period"], trend["total_score"], color="black", marker="o", linewidth=1.2)
+    a2.set_ylim(0, 105)
+    a2.tick_params(axis="x", labelrotation=45, labelsize=7)
+    a2.tick_params(axis="y", labelsize=7)
+    a2.set_title("总分走势", fontsize=9)
+    a2.grid(True, color="0.85", linewidth=0.5)
+    fig.tight_layout()
+    return fig
+
+
+def _presence_note(r) -> str:
+    parts = [f"本期在岗 {int(r.present_days)}/{int(r.period_days)} 天"]
+    if r.joined_in_period:
+        parts.append(f"{fmt.day(r.hire_date)} 入职")
+    if r.left_in_period:
+        parts.append(f"{fmt.day(r.leave_date)} 离职")
+    if r.away_days:
+        parts.append(f"休假移交 {int(r.away_days)} 天")
+    note = "，".join(parts)
+    if r.presence_share < 1:
+        note += f"；清收目标按在岗天数折算（系数 {r.presence_share:.2f}），比率类指标只计本人管户期间到期的事项"
+    return note + "。"
+
+
+def show_officer_pages(book: ScorecardBook):
+    import matplotlib.pyplot as plt
+    t = book.totals().sort_values(["managing_branch_id", "rank_branch", "officer_id"])
+    ind_all = book.indicators()
+    duties = book.duties()
+    for r in t.itertuples():
+        ind = ind_all[ind_all["officer_id"] == r.officer_id]
+        score = "—" if pd.isna(r.total_score) else f"{r.total_score:.2f}"
+        head = (f'<div class="pl-page"></div><h2 class="pl">{html.escape(r.name)}（{r.officer_id}）'
+                f' · {html.escape(str(book.branch([r.branch_id]).iat[0]))} · {ROLE.get(r.role, r.role)}</h2>')
+        rank = "—" if pd.isna(r.rank_branch) else f"{int(r.rank_branch)}/{int(r.n_branch)}"
+        rank_role = "—" if pd.isna(r.rank_role) else f"{int(r.rank_role)}/{int(r.n_role)}"
+        box = kpis([("总分", score), ("等级", r.grade_name), ("行内排名", rank), ("岗位排名", rank_role),
+                    ("同类中位数", "—" if pd.isna(r.peer_median) else f"{r.peer_median:.1f}"),
+                    ("扣分", f"{r.deductions:.1f}")])
+        notes = [_presence_note(r), f"同类比较组：{ROLE.get(r.role, r.role)}，以{r.book_type_name}客户为主。"]
+        if r.veto:
+            notes.append(f"一票否决：{r.veto}，等级最高为{r.grade_name}。")
+        if not r.rated:
+            notes.append(f"本期有足够样本的指标权重合计 {r.scored_weight:.0f}%，低于评级所需，不评级。")
+        npl = ind[ind["indicator_id"] == "kpi_new_npl"]
+        if len(npl) and "value_originated" in npl:
+            n = npl.iloc[0]
+            notes.append(f"新增不良率：本人发放部分 {fmt.pct(n.get('value_originated'))}，接手部分 {fmt.pct(n.get('value_inherited'))}。")
+        display(HTML(head + box + lead(*notes) + _indicator_table(book, ind)))
+        fig = _chart(book, r.officer_id, ind)
+        display(fig)
+        plt.close(fig)
+        miss = duties[(duties["officer_id"] == r.officer_id) & (duties["ok"] == 0) &
+                      ~duties["duty"].isin(["new_npl"])].sort_values("due_date")
+        miss = miss.assign(duty_cn=miss["duty"].map(DUTY_CN))
+        display(HTML("<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [
+            ("duty_cn", "事项", None), ("ref", "编号", None), ("customer_id", "客户号", None),
+            ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")],
+            book.top_n, "本期没有未达标事项。")))

@@ -33,19 +33,26 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="medium,large")
     ap.add_argument("--pdf", action="store_true", help="include the PDF export (needs chromium)")
+    ap.add_argument("--products", default="meeting_pack", help="meeting_pack, scorecards or both, comma-separated")
+    ap.add_argument("--period", default=None, help="period to run (default: the latest month)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="postloan-runbench-"))
-    pdf = [] if args.pdf else ["--no-pdf"]
-    print(f"# postloan run benchmark ({'with' if args.pdf else 'without'} PDF)\n")
+    pdf = ([] if args.pdf else ["--no-pdf"]) + ["--products", args.products] + (
+        ["--period", args.period] if args.period else [])
+    print(f"# postloan run benchmark: {args.products} ({'with' if args.pdf else 'without'} PDF)\n")
     print(f"{'size':<8}{'scopes':>7}{'wall s':>9}{'peak MiB':>10}{'validate':>10}{'marts':>8}{'render':>8}{'export':>8}")
     for size in args.sizes.split(","):
         bank = work / f"{size}.duckdb"
         child(["sample", "--size", size, "--seed", "42", "--out", str(bank)])
+        label_size = size
         results = {}
         for label, scopes in (("all", ["--scopes", "all"]), ("default", [])):
             out = work / f"out-{size}-{label}"
             wall, peak = child(["run", "--source", str(bank), "--out", str(out), *scopes, *pdf])
             manifest = json.loads(next(out.glob("*/run-*/manifest.json")).read_text(encoding="utf-8"))
+            if "scorecards" in args.products:
+                sc = json.loads(next(out.glob("*/run-*/scorecards/all.json")).read_text(encoding="utf-8"))
+                print(f"  (scorecards: {len(sc['officers'])} officers in scope all)")
             t = manifest["timings_seconds"]
             n = len(manifest["parameters"]["scopes"])
             results[label] = (n, t)

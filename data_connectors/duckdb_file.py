@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from postloan.contract import TABLES
+from postloan.duck import quiet
 from postloan.validation import RawExtract, RawTable
 from postloan.violations import Violation
 
@@ -24,7 +25,7 @@ def read(source: str, **_options) -> RawExtract:
                                                           detail=f"DuckDB 文件不存在：{path}")])
     tables = {}
     with duckdb.connect(str(path), read_only=True) as con:
-        con.execute("SET enable_progress_bar = false")
+        quiet(con)
         present = {r[0].lower(): r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
         for table, spec in TABLES.items():

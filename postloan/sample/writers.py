@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from postloan.contract import TABLES
+from postloan.duck import quiet
 
 SQL_TYPES = {"text": "VARCHAR", "enum": "VARCHAR", "month": "VARCHAR(7)", "date": "DATE",
              "datetime": "TIMESTAMP", "decimal": "DECIMAL(18,2)", "int": "INTEGER", "bool": "BOOLEAN"}
@@ -78,7 +79,7 @@ def write_duckdb(tables: dict[str, pd.DataFrame], path, overwrite: bool = False)
     if tmp.exists():
         tmp.unlink()
     with duckdb.connect(str(tmp)) as con:
-        con.execute("SET enable_progress_bar = false")
+        quiet(con)
         for name, frame in tables.items():
             con.register("_frame", frame)
             spec = TABLES.get(name)

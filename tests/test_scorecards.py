@@ -201,3 +201,17 @@ def test_scorecard_pdf_has_a_page_per_officer(scorecard_run):
     assert pages >= len(figures["officers"]) + 1
     nbs = list((scorecard_run / "scorecards").glob("*.ipynb"))
     assert len(nbs) == 2                                      # one notebook per scope, not per officer
+
+
+def test_forced_distribution_caps_the_share_of_a_grade(sample_duckdb, tmp_path):
+    def forced(d):
+        d["forced_distribution"] = {"enabled": True, "max_share": {"good": 0.1}}
+    extract = load_extract(sample_duckdb)
+    free = _build(extract, "2025")["scorecard_totals"].query("period == '2025' and rated")
+    capped = _build(extract, "2025", _cfg(tmp_path, forced))["scorecard_totals"].query("period == '2025' and rated")
+    assert (free["grade"] == "good").sum() > int(0.1 * len(free))           # the cap has work to do
+    for role, g in capped.groupby("role"):
+        assert (g["grade"] == "good").sum() <= int(0.1 * len(g))
+    moved = capped.set_index("officer_id")["grade"] != free.set_index("officer_id")["grade"]
+    assert set(free.set_index("officer_id").loc[moved[moved].index, "grade"]) == {"good"}
+    assert set(capped.set_index("officer_id").loc[moved[moved].index, "grade"]) == {"pass"}

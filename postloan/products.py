@@ -9,7 +9,7 @@ from typing import Callable
 
 from pydantic import BaseModel
 
-from postloan.run.params import MeetingPackParams, ScorecardParams
+from postloan.run.params import AccountabilityParams, MeetingPackParams, ScorecardParams
 
 
 def _meeting_build(extract, period, policy, calendar):
@@ -38,6 +38,21 @@ def _scorecard_excel(marts, scope, folder: Path):
     return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))]
 
 
+def _accountability_build(extract, period, policy, calendar):
+    from postloan.accountability.build import build_accountability_marts
+    return build_accountability_marts(extract, period, policy, calendar)
+
+
+def _accountability_figures(marts, scope):
+    from postloan.accountability.export import accountability_figures
+    return accountability_figures(marts, scope)
+
+
+def _accountability_files(marts, scope, folder: Path):
+    from postloan.accountability.export import write_case_files, write_register
+    return [("xlsx", write_register(marts, scope, folder / f"{scope}.xlsx"))] + write_case_files(marts, scope, folder)
+
+
 @dataclass(frozen=True)
 class Product:
     name: str
@@ -55,4 +70,7 @@ PRODUCTS = {
                             _meeting_build, _meeting_figures),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
                           ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel),
+    "accountability": Product("accountability", "贷后管理工作责任追究", "accountability.ipynb", AccountabilityParams,
+                              ("month", "quarter", "year"), _accountability_build, _accountability_figures,
+                              _accountability_files),
 }

@@ -35,6 +35,14 @@ class ScorecardParams(BaseModel):
     top_n: int = Field(default=8, ge=1, le=100)
 
 
+class AccountabilityParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
+    scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    run_dir: str
+    show_cases: bool = True
+
+
 class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     workbook: str

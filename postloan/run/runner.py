@@ -172,12 +172,16 @@ def run(req: RunRequest) -> Path:
                 json_path = nb_out.with_suffix(".json")
                 write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
                 kinds = [("ipynb", nb_out), ("html", html_path), ("json", json_path)]
-                if PRODUCTS[name].extra_exports:
-                    kinds += PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
+                extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent) if PRODUCTS[name].extra_exports else []
+                kinds += extra
                 if pdf_ctx:
                     pdf_path = nb_out.with_suffix(".pdf")
                     pdf_ctx.print(html_path, pdf_path)
                     kinds.append(("pdf", pdf_path))
+                    for kind, extra_path in extra:        # e.g. one case file per case
+                        if kind == "html":
+                            pdf_ctx.print(extra_path, extra_path.with_suffix(".pdf"))
+                            kinds.append(("pdf", extra_path.with_suffix(".pdf")))
                 for kind, path in kinds:
                     outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
         finally:

@@ -1,0 +1,140 @@
+"""The accountability review (贷后管理工作责任追究): the register and one case file per case.
+
+`case_page_html` renders a case file as HTML (used in the workbook and, unchanged, for the
+per-case HTML/PDF files); nothing is computed from the extract here.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from postloan.accountability.export import DRAFT
+from postloan.marts.build import Marts, load_marts
+from postloan.marts.scope import list_scopes, scope_frame, scope_name
+from postloan.present import fmt
+from postloan.present.fonts import setup_fonts
+from postloan.present.tables import CSS, kpis, lead, table
+
+MARK = {"on_time": ("o", "按时"), "late": ("^", "逾期完成"), "missing": ("x", "未履行"), "lapse": ("s", "违规")}
+
+
+class ScopeError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4)
+def _marts(run_dir: str) -> Marts:
+    return load_marts(Path(run_dir) / "marts" / "accountability")
+
+
+def load_review(run_dir, scope: str = "all") -> tuple[Marts, str]:
+    m = _marts(str(Path(run_dir).resolve()))
+    allowed = list_scopes(m["branches"], include_sub_branches=True)
+    if scope not in allowed:
+        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
+    return m, scope
+
+
+def _officer(m: Marts, oid) -> str:
+    names = dict(zip(m["officers"]["officer_id"], m["officers"]["name"]))
+    return f"{names.get(oid, '')}（{oid}）" if isinstance(oid, str) else "无人管户"
+
+
+def _chart_png(tl: pd.DataFrame) -> str:
+    import matplotlib.pyplot as plt
+    setup_fonts()
+    duties = [d for d in tl["duty_cn"].dropna().unique()]
+    fig, ax = plt.subplots(figsize=(7.2, max(1.6, 0.28 * len(duties) + 0.8)), dpi=100)
+    y = {d: i for i, d in enumerate(duties)}
+    for status, (marker, label) in MARK.items():
+        x = tl[tl["status"] == status]
+        if len(x):
+            ax.scatter(x["due_date"], x["duty_cn"].map(y), marker=marker, color="black",
+                       facecolors="none" if marker in "o^s" else "black", s=28, label=label)
+    for r in tl[(tl["status"] == "event") & (tl["duty"] == "unassigned")].itertuples():
+        ax.axvspan(r.due_date, r.done_date, color="0.85", zorder=0)
+    ax.set_yticks(range(len(duties)))
+    ax.set_yticklabels(duties, fontsize=7)
+    ax.tick_params(axis="x", labelsize=7, labelrotation=30)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=4)
+    ax.set_title("职责时间线（灰色区间 = 无人管户）", fontsize=9)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def case_page_html(m: Marts, case_id: str) -> str:
+    c = m["accountability_cases"].set_index("case_id").loc[case_id]
+    tl = m["accountability_timeline"]
+    tl = tl[tl["case_id"] == case_id]
+    lp = m["accountability_lapses"]
+    lp = lp[lp["case_id"] == case_id]
+    det = m["accountability_determinations"]
+    det = det[det["case_id"] == case_id]
+    parts = [CSS, '<div style="break-before: page"></div>',
+             f'<h2 class="pl">{case_id} 责任认定案卷：{html.escape(str(c.customer_name))}（{c.customer_id}）借据 {c.loan_id}</h2>',
+             f'<p class="pl pl-note"><b>{DRAFT}</b></p>',
+             kpis([("认定原因", c.reason_cn), ("案件日期", fmt.day(c.case_date)), ("风险余额", fmt.money(c.case_balance, "万元")),
+                   ("已回收", fmt.money(c.recovered, "万元")), ("普惠免责范围", "是" if c.inclusive_scope else "否")]),
+             lead(f"借据于 {fmt.day(c.disbursement_date)} 发放，金额 {fmt.money(c.amount, '万元')}，到期日 {fmt.day(c.effective_maturity)}；",
+                  f"自发放至案件日期共梳理职责 {int((tl['status'] != 'event').sum())} 项，其中失职 {len(lp)} 项。")]
+    if (tl["status"] != "event").any():
+        parts.append(f'<img alt="职责时间线" src="data:image/png;base64,{_chart_png(tl[tl["status"] != "event"].assign(duty_cn=lambda x: x["duty_cn"]))}">')
+    ev = tl[tl["status"] == "event"]
+    if len(ev):
+        parts.append("<h3 class='pl'>管户与移交</h3>" + table(ev.assign(who=ev["officer_id"].map(lambda o: _officer(m, o))), [
+            ("duty_cn", "事项", None), ("due_date", "日期", "date"), ("detail", "说明", None), ("who", "接收人", None)]))
+    lp = lp.assign(who=lp["officer_id"].map(lambda o: _officer(m, o)))
+    parts.append("<h3 class='pl'>失职事项</h3>" + table(lp, [
+        ("duty_cn", "职责", None), ("stage_cn", "环节", None), ("ref", "编号", None), ("due_date", "应履行日", "date"),
+        ("done_date", "履行日", "date"), ("status_cn", "状态", None), ("days_late", "逾期天数", "int"),
+        ("who", "责任人", None), ("severity_cn", "严重程度", None)], None, "未发现失职事项。"))
+    det = det.assign(who=det["officer_id"].map(lambda o: _officer(m, o)))
+    parts.append("<h3 class='pl'>责任认定建议（待委员会审定）</h3>" + table(det, [
+        ("who", "人员", None), ("degree_cn", "责任程度", None), ("exoneration_cn", "免责认定", None),
+        ("reason", "理由（依据数据）", None), ("basis", "适用规定", None), ("sanction_cn", "建议处理", None)]))
+    ok = tl[tl["status"] == "on_time"]
+    ev_rows = []
+    for oid, g in ok.groupby("officer_id"):
+        ev_rows.append({"who": _officer(m, oid), "n": len(g),
+                        "list": "；".join(f"{r.duty_cn} {fmt.day(r.due_date)}" for r in g.head(12).itertuples())
+                        + ("……" if len(g) > 12 else "")})
+    parts.append("<h3 class='pl'>尽职免责证据：按时履行的职责</h3>" + table(pd.DataFrame(ev_rows), [
+        ("who", "人员", None), ("n", "按时履行项数", "int"), ("list", "事项（应履行日）", None)], None, "无。"))
+    return "".join(parts)
+
+
+def show_register(m: Marts, scope: str):
+    cases = scope_frame(m["accountability_cases"], scope)
+    lapses = scope_frame(m["accountability_lapses"], scope)
+    det = scope_frame(m["accountability_determinations"], scope)
+    label = m["period"].iloc[0]["label_cn"]
+    display(HTML(CSS + f'<h1 class="pl">{scope_name(m["branches"], scope)} 贷后管理工作责任追究（{label}）</h1>'
+                 + f'<p class="pl pl-note"><b>{DRAFT}</b></p>'))
+    by_class = det[det["degree"] != "leadership"].groupby("exoneration_cn").size() if len(det) else pd.Series(dtype=int)
+    display(HTML(lead(f"本期纳入责任认定的案件 {len(cases)} 笔，梳理出失职事项 {len(lapses)} 项；",
+                      "涉及人员的免责认定建议：" + ("，".join(f"{k} {v} 人次" for k, v in by_class.items()) or "无") + "。")))
+    if len(cases):
+        n_lapses = lapses.groupby("case_id").size() if len(lapses) else pd.Series(dtype=int)
+        reg = cases.assign(n=cases["case_id"].map(n_lapses).fillna(0))
+        display(HTML("<h2 class='pl'>案件登记簿</h2>" + table(reg, [
+            ("case_id", "案件编号", None), ("loan_id", "借据号", None), ("customer_id", "客户号", None),
+            ("customer_name", "客户名称", None), ("reason_cn", "原因", None), ("case_date", "案件日期", "date"),
+            ("case_balance", "风险余额（万元）", "money"), ("n", "失职事项", "int")])))
+    if len(lapses):
+        by = lapses.groupby(["duty_cn", "severity_cn"]).size().rename("n").reset_index()
+        display(HTML("<h2 class='pl'>失职事项按职责</h2>" + table(by, [("duty_cn", "职责", None), ("severity_cn", "严重程度", None),
+                                                                 ("n", "项数", "int")])))
+
+
+def show_cases(m: Marts, scope: str):
+    for case_id in scope_frame(m["accountability_cases"], scope).get("case_id", []):
+        display(HTML(case_page_html(m, case_id)))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from postloan.accountability.config import AccountabilityConfig
-from postloan.marts.context import MonthContext
+from postloan.marts.context import MonthContext, lookup
 from postloan.marts.inspections import _routine_windows
 from postloan.periods import Period
 from postloan.policy import NPL_CLASSES
@@ -96,8 +96,8 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     first = ins[ins["kind"] == "first"]
     by_loan = first[first["loan_id"].notna()].groupby("loan_id")["completed_date"].min()
     by_cust = first[first["loan_id"].isna()].groupby("customer_id")["completed_date"].min()
-    done = cases["loan_id"].astype(object).map(by_loan)
-    done = pd.to_datetime(done).fillna(pd.to_datetime(cases["customer_id"].astype(object).map(by_cust)))
+    done = pd.to_datetime(lookup(cases["loan_id"], by_loan))
+    done = done.fillna(pd.to_datetime(lookup(cases["customer_id"], by_cust)))
     done = done.where(done >= cases["disbursement_date"])
     keep = (due <= cases["case_date"]).to_numpy()
     parts.append(_rows("first_inspection", cases[keep], due[keep], done[keep],
@@ -171,7 +171,7 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     first_act = a.groupby("_i")["action_time"].min().dt.normalize()
     keep = (sp_due <= sp["case_date"]).to_numpy()
     sub = sp[keep]
-    parts.append(_rows("collection_start", sub, sp_due[keep], pd.Series(sub.index).map(first_act).to_numpy(),
+    parts.append(_rows("collection_start", sub, sp_due[keep], pd.to_datetime(lookup(pd.Series(sub.index), first_act)).to_numpy(),
                        resp(sub["customer_id"], sp_due[keep]), sub["month"].astype(str)))
     # collection conduct: night contact and third-party contact
     cc = pol.collection.conduct
@@ -208,9 +208,9 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     g_end = g["period_end_date"].fillna(g["effective_maturity"] + pd.DateOffset(months=pol.legal.guarantee_default_months.months))
     to_g = ev[ev["contacted_party"] == "guarantor"].groupby("loan_id")["action_time"].min().dt.normalize()
     sued = filed[filed["kind"].isin(["lawsuit", "arbitration"])].groupby("loan_id")["filed_date"].min()
-    claim = pd.to_datetime(np.where(g["mode"] == "joint", g["loan_id"].astype(object).map(to_g),
-                                    g["loan_id"].astype(object).map(sued)))
-    lost = (g_end < g["case_date"]) & ~(pd.Series(claim, index=g.index).notna() & (pd.Series(claim, index=g.index) <= g_end))
+    joint = g["mode"].eq("joint").fillna(False).to_numpy(dtype=bool)
+    claim = pd.to_datetime(lookup(g["loan_id"], to_g)).where(joint, pd.to_datetime(lookup(g["loan_id"], sued)))
+    lost = (g_end < g["case_date"]) & ~(claim.notna() & (claim <= g_end))
     sub = g[lost]
     parts.append(_rows("guarantee_period", sub, g_end[lost], None, resp(sub["customer_id"], g_end[lost]),
                        sub["guarantee_id"], sub["guarantor_name"], forced_lapse=np.ones(len(sub), dtype=bool)))
@@ -230,6 +230,8 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     tl["days_late"] = np.where(tl["status"] == "late", late_days,
                                np.where(tl["status"] == "missing", (tl["case_date"] - tl["due_date"]).dt.days, np.nan))
     tl = pd.concat([tl, _events(ctx, cases)], ignore_index=True)
+    for col in ("due_date", "done_date", "case_date"):
+        tl[col] = pd.to_datetime(tl[col]).astype("datetime64[ns]")
     tl["duty_cn"] = tl["duty"].map(DUTY_CN)
     return tl.drop(columns=["forced"]).sort_values(["case_id", "due_date", "duty"]).reset_index(drop=True)
 

@@ -75,7 +75,9 @@ def test_weighting_deduction_and_veto(sc):
     assert t.loc["E1", "deductions"] == 1
     assert t.loc["E1", "total_score"] == pytest.approx(73.55)
     # 73.55 is 合格 by the bands, but W6 (red, never reported) caps the grade at 不合格
-    assert t.loc["E1", "veto"] == "红色预警信号未报告" and t.loc["E1", "grade"] == "fail"
+    assert "红色预警信号未报告" in t.loc["E1", "veto"] and t.loc["E1", "grade"] == "fail"
+    # the accountability review of 2025-10 holds E1 directly responsible for L1 and L5, without a serious lapse
+    assert t.loc["E1", "cases_veto_accountability_direct"] == 0 and t.loc["E1", "cases_ded_accountability_serious"] == 0
 
 
 def test_small_samples_are_not_scored_and_an_officer_needs_enough_weight(sc):
@@ -205,13 +207,28 @@ def test_scorecard_pdf_has_a_page_per_officer(scorecard_run):
 
 def test_forced_distribution_caps_the_share_of_a_grade(sample_duckdb, tmp_path):
     def forced(d):
-        d["forced_distribution"] = {"enabled": True, "max_share": {"good": 0.1}}
+        d["vetoes"] = []
+        d["forced_distribution"] = {"enabled": True, "max_share": {"good": 0.05}}
+
+    def free_cfg(d):
+        d["vetoes"] = []
     extract = load_extract(sample_duckdb)
-    free = _build(extract, "2025")["scorecard_totals"].query("period == '2025' and rated")
+    free = _build(extract, "2025", _cfg(tmp_path, free_cfg))["scorecard_totals"].query("period == '2025' and rated")
     capped = _build(extract, "2025", _cfg(tmp_path, forced))["scorecard_totals"].query("period == '2025' and rated")
-    assert (free["grade"] == "good").sum() > int(0.1 * len(free))           # the cap has work to do
+    assert (free["grade"] == "good").sum() > int(0.05 * len(free))          # the cap has work to do
     for role, g in capped.groupby("role"):
-        assert (g["grade"] == "good").sum() <= int(0.1 * len(g))
+        assert (g["grade"] == "good").sum() <= int(0.05 * len(g))
     moved = capped.set_index("officer_id")["grade"] != free.set_index("officer_id")["grade"]
     assert set(free.set_index("officer_id").loc[moved[moved].index, "grade"]) == {"good"}
     assert set(capped.set_index("officer_id").loc[moved[moved].index, "grade"]) == {"pass"}
+
+
+def test_serious_lapses_found_by_the_accountability_review_are_deducted(tmp_path):
+    from case_bank import write_case_bank
+    extract = load_extract(write_case_bank(tmp_path / "cases"))
+    t = _build(extract)["scorecard_totals"].query("period == '2025-10'").set_index("officer_id")
+    # L10: E10 paid 15,000,000 by self payment (serious lapse, direct, not exempt): -5 points and a veto
+    assert t.loc["E10", "cases_ded_accountability_serious"] == 1
+    assert t.loc["E10", "deductions"] == 5 and t.loc["E10", "cases_veto_accountability_direct"] == 1
+    # E6 did everything on L7; on L9 E6 is directly responsible but for a major lapse only: no veto
+    assert t.loc["E6", "cases_ded_accountability_serious"] == 0 and t.loc["E6", "cases_veto_accountability_direct"] == 0

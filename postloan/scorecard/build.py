@@ -8,7 +8,8 @@ from postloan.marts.build import Marts
 from postloan.periods import Period
 from postloan.policy import Policy, WorkCalendar
 from postloan.scorecard.config import ScorecardConfig
-from postloan.scorecard.duties import build_book_duties, build_dated_duties, presence
+from postloan.accountability.build import build_accountability_marts
+from postloan.scorecard.duties import build_accountability_duties, build_book_duties, build_dated_duties, presence
 from postloan.scorecard.scoring import add_ranks_and_peers, apply_forced_distribution, score_period
 from postloan.validation import Extract
 
@@ -43,8 +44,9 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
     dated = build_dated_duties(ctx, periods[0].start, period.end)
     all_ind, all_tot, main_cases = [], [], None
     for p in periods:
+        review = build_accountability_marts(extract, p, policy, calendar)      # the link to 责任追究
         cases = pd.concat([dated[(dated["due_date"] >= p.start) & (dated["due_date"] <= p.end)],
-                           build_book_duties(ctx, p)], ignore_index=True)
+                           build_book_duties(ctx, p), build_accountability_duties(review, p)], ignore_index=True)
         officers = _officers(ctx, cfg, p)
         pres = presence(ctx, p, officers["officer_id"])
         ind, tot = score_period(cfg, p, cases, pres, officers)

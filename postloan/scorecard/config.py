@@ -44,7 +44,7 @@ class Indicator(_Strict):
 class Deduction(_Strict):
     id: str
     name: str
-    duty: Literal["collection_conduct", "handover_incomplete"]
+    duty: Literal["collection_conduct", "handover_incomplete", "accountability_serious_lapse"]
     points_per_case: float = Field(ge=0)
     max_points: float = Field(ge=0)
 
@@ -52,7 +52,7 @@ class Deduction(_Strict):
 class Veto(_Strict):
     id: str
     name: str
-    duty: Literal["red_warning_unreported"]
+    duty: Literal["red_warning_unreported", "accountability_not_exempt_direct"]
     cap_grade: str
 
 

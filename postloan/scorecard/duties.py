@@ -168,3 +168,22 @@ def presence(ctx: MonthContext, period: Period, officer_ids) -> pd.DataFrame:
     out["joined_in_period"] = (off["hire_date"] > start).to_numpy()
     out["left_in_period"] = (off["leave_date"].notna() & (off["leave_date"] <= end)).to_numpy()
     return out
+
+
+def build_accountability_duties(review, period: Period) -> pd.DataFrame:
+    """What the accountability review of the period found, as scorecard cases: one per
+    serious lapse of an officer, one per case where the officer bears direct
+    responsibility, is not exempt and has a serious lapse (the deductions and vetoes of
+    scorecard_policy.yaml)."""
+    lp = review["accountability_lapses"]
+    det = review["accountability_determinations"]
+    parts = []
+    if len(lp):
+        s = lp[(lp["severity"] == "serious") & lp["officer_id"].notna()]
+        parts.append(_frame("accountability_serious_lapse", s["officer_id"], [period.end] * len(s), False,
+                            ref=s["case_id"] + ":" + s["duty"], loan=s["loan_id"], done=s["done_date"]))
+    if len(det):
+        d = det[(det["exoneration"] == "not_exempt") & (det["degree"] == "direct") & (det["serious"] > 0)]
+        parts.append(_frame("accountability_not_exempt_direct", d["officer_id"], [period.end] * len(d), False,
+                            ref=d["case_id"]))
+    return pd.concat(parts, ignore_index=True)[COLUMNS] if parts else pd.DataFrame(columns=COLUMNS)

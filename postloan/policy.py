@@ -232,12 +232,16 @@ def describe_validation_error(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    path = Path(path) if path else PARAMETERS_DIR / "policy.yaml"
+def load_model(path: Path, model: type[BaseModel]):
+    """Read a parameters YAML file into a pydantic model; every failure a ParameterError naming the key."""
     try:
-        return Policy.model_validate(_read_yaml(path))
+        return model.model_validate(_read_yaml(path))
     except ValidationError as exc:
         raise ParameterError(describe_validation_error(path, exc)) from None
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    return load_model(Path(path) if path else PARAMETERS_DIR / "policy.yaml", Policy)
 
 
 class WorkCalendar:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_error
+from postloan.policy import PARAMETERS_DIR, load_model
 
 DUTIES = ["first_inspection", "routine_inspection", "warning_report", "warning_handling", "warning_entry",
           "collateral_revaluation", "title_warrant", "entrusted_payment", "collection_start", "collection_conduct",
@@ -94,12 +93,4 @@ class AccountabilityConfig(_Strict):
 
 
 def load_accountability_config(path: Path | str | None = None) -> AccountabilityConfig:
-    path = Path(path) if path else PARAMETERS_DIR / "accountability_policy.yaml"
-    try:
-        return AccountabilityConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except FileNotFoundError:
-        raise ParameterError(f"参数文件不存在 (parameters_missing)：{path}") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"参数文件无法解析 (parameters_unparseable)：{path}：{exc}") from None
-    except ValidationError as exc:
-        raise ParameterError(describe_validation_error(path, exc)) from None
+    return load_model(Path(path) if path else PARAMETERS_DIR / "accountability_policy.yaml", AccountabilityConfig)

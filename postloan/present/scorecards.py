@@ -22,15 +22,10 @@ from postloan.marts.scope import list_scopes, scope_name
 from postloan.present import fmt
 from postloan.present.fonts import setup_fonts
 from postloan.present.tables import CSS, kpis, lead, table
+from postloan.scorecard.export import DUTY_CN
 
 ROLE = enum_labels("officer_role")
-DUTY_CN = {"inspection": "检查", "inspection_quality": "检查质量抽查", "warning_report": "预警报告",
-           "warning_handling": "预警处置", "warning_entry": "预警录入", "archive": "档案归档",
-           "meeting_action": "例会决议", "new_npl": "新增不良", "recovery": "不良清收",
-           "collection_conduct": "违规催收", "handover_incomplete": "移交手续不全",
-           "red_warning_unreported": "红色预警未报告"}
 PAGE_CSS = "<style>.pl-page { break-before: page; page-break-before: always; }</style>"
-
 
 class ScopeError(ValueError):
     pass

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_error
+from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_error, load_model
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -58,15 +57,7 @@ def load_workbook_parameters(product, notebook: Path, path: Path | None = None) 
     """The bank's settings for one workbook (parameters/<product>.yaml), validated:
     the file's shape, each key against the model and against the notebook's cell."""
     path = Path(path) if path else PARAMETERS_DIR / f"{product.name}.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        spec = ParameterFile.model_validate(raw)
-    except FileNotFoundError:
-        raise ParameterError(f"参数文件不存在 (parameters_missing)：{path}") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"参数文件无法解析 (parameters_unparseable)：{path}：{exc}") from None
-    except ValidationError as exc:
-        raise ParameterError(describe_validation_error(path, exc)) from None
+    spec = load_model(path, ParameterFile)
     if spec.workbook != product.name:
         raise ParameterError(f"参数文件 {path} 属于工作簿 {spec.workbook!r}，不是 {product.name!r} (parameters_wrong_workbook)")
     cell = notebook_parameter_names(notebook)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_error
+from postloan.policy import PARAMETERS_DIR, load_model
 
 Duty = Literal["inspection", "inspection_quality", "warning_report", "warning_handling", "warning_entry",
                "new_npl", "recovery", "archive", "meeting_action"]
@@ -111,13 +110,4 @@ class ScorecardConfig(_Strict):
 
 
 def load_scorecard_config(path: Path | str | None = None) -> ScorecardConfig:
-    path = Path(path) if path else PARAMETERS_DIR / "scorecard_policy.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return ScorecardConfig.model_validate(data)
-    except FileNotFoundError:
-        raise ParameterError(f"参数文件不存在 (parameters_missing)：{path}") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"参数文件无法解析 (parameters_unparseable)：{path}：{exc}") from None
-    except ValidationError as exc:
-        raise ParameterError(describe_validation_error(path, exc)) from None
+    return load_model(Path(path) if path else PARAMETERS_DIR / "scorecard_policy.yaml", ScorecardConfig)

@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--parameters-dir", default=None, help="工作簿参数文件目录（默认 parameters/）")
     r.add_argument("--workbooks", default=None, help=argparse.SUPPRESS)
     r.add_argument("--no-pdf", action="store_true", help="不生成 PDF")
+
+    d = sub.add_parser("serve", help="以只读仪表板方式提供已发布结果 (Voila dashboards)")
+    d.add_argument("--port", type=int, default=8866)
+    d.add_argument("--outputs", default="outputs", help="已发布结果所在目录（默认 outputs）")
+    d.add_argument("--token", default=None, help="访问令牌（默认随机生成并打印一次）")
+    d.add_argument("--ip", default="127.0.0.1", help="监听地址（默认仅本机 127.0.0.1）")
+    d.add_argument("--no-preheat", action="store_true", help="不预热内核")
     return parser
 
 
@@ -150,9 +157,33 @@ def cmd_run(args) -> int:
     return 0
 
 
+def voila_command(port: int, token: str, ip: str = "127.0.0.1", preheat: bool = True) -> list[str]:
+    """Voila over the dedicated dashboards folder only: no sources, no tracebacks, a token,
+    idle kernels culled (well above page-load time, so a preheated kernel is never culled early)."""
+    from postloan.run.runner import ROOT
+    return [sys.executable, "-m", "voila", str(ROOT / "workbooks" / "dashboards"), "--no-browser",
+            f"--port={port}", f"--Voila.ip={ip}", f"--token={token}", f"--preheat_kernel={preheat}",
+            "--show_tracebacks=False", "--strip_sources=True",
+            "--MappingKernelManager.cull_idle_timeout=900", "--MappingKernelManager.cull_interval=300"]
+
+
+def cmd_serve(args) -> int:
+    import os
+    import secrets
+    import subprocess
+    outputs = Path(args.outputs).resolve()
+    if not outputs.is_dir():
+        print(f"输出目录不存在 (outputs_missing)：{outputs}", file=sys.stderr)
+        return 2
+    token = args.token or secrets.token_urlsafe(24)
+    env = {**os.environ, "POSTLOAN_OUTPUTS": str(outputs)}
+    print(f"仪表板：http://{args.ip}:{args.port}/voila/render/index.ipynb?token={token}", flush=True)
+    return subprocess.call(voila_command(args.port, token, args.ip, not args.no_preheat), env=env)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"sample": cmd_sample, "validate": cmd_validate, "run": cmd_run}[args.command](args)
+    return {"sample": cmd_sample, "validate": cmd_validate, "run": cmd_run, "serve": cmd_serve}[args.command](args)
 
 
 if __name__ == "__main__":

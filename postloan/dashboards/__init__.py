@@ -1,0 +1,1 @@
+"""Read-only dashboards served by Voila over published runs (never over the extract)."""

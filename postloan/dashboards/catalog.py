@@ -1,0 +1,40 @@
+"""What has been published: the allow-list every dashboard input is checked against."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+OUTPUTS_ENV = "POSTLOAN_OUTPUTS"
+
+
+def outputs_dir() -> Path:
+    from postloan.workbench import OUTPUTS
+    return Path(os.environ.get(OUTPUTS_ENV) or OUTPUTS)
+
+
+def catalog(outputs: Path | None = None) -> dict:
+    """{period: {"run_dir", "products": {product: [scopes]}}} for the latest published run
+    of each period (manifest.json present, status published)."""
+    outputs = Path(outputs or outputs_dir())
+    found: dict = {}
+    for manifest in sorted(outputs.glob("*/run-*/manifest.json")):
+        try:
+            m = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if m.get("status") != "published":
+            continue
+        products: dict = {}
+        for o in m.get("outputs", []):
+            if o["kind"] == "json" and o["product"] != "marts":
+                products.setdefault(o["product"], []).append(o["scope"])
+        found[m["month"]] = {"run_dir": str(manifest.parent), "products": products}   # later runs win
+    return dict(sorted(found.items(), reverse=True))
+
+
+def officers(run_dir: str, scope: str) -> list[str]:
+    path = Path(run_dir) / "scorecards" / f"{scope}.json"
+    if not path.exists():
+        return []
+    return [o["officer_id"] for o in json.loads(path.read_text(encoding="utf-8"))["officers"]]

@@ -61,6 +61,7 @@ class RoutineInspection(_Strict):
 
 
 class Inspection(_Strict):
+    quality_lookback_months: int = Field(ge=1)
     first: FirstInspection
     routine: RoutineInspection
 
@@ -158,6 +159,7 @@ class AgencyMonitoring(_Strict):
 
 
 class Monitoring(_Strict):
+    purpose_lookback_months: int = Field(ge=1)
     customer_info: CustomerInfo
     guarantee_agency: AgencyMonitoring
 

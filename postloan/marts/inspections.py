@@ -152,9 +152,9 @@ def build_inspection_duties(ctx: MonthContext, start: pd.Timestamp | None = None
 
 
 def build_inspection_quality(ctx: MonthContext) -> pd.DataFrame:
-    """Grain: inspection completed in the 12 months to M with a quality grade."""
+    """Grain: inspection with a quality grade completed in the look-back window to M."""
     ins = ctx.extract["inspections"]
-    since = (ctx.period - 11).start_time
+    since = (ctx.period - (ctx.policy.inspection.quality_lookback_months - 1)).start_time
     g = ins[ins["quality_grade"].notna() & (ins["completed_date"] >= since) & (ins["completed_date"] <= ctx.end)]
     c = ctx.customers.set_index("customer_id")
     return g.assign(operating_branch_id=g["customer_id"].map(c["operating_branch_id"]),

@@ -40,10 +40,11 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
     stale = nonind[nonind["latest_financials_date"].isna() | (nonind["latest_financials_date"] < stale_before)]
     parts.append(_exc("customer_info", "financials_stale", stale,
                       "最近财务报表日期 " + stale["latest_financials_date"].dt.strftime("%Y-%m-%d").fillna("无")))
-    # 2 purpose: large self payments, prohibited payees (payments in the 12 months to M)
+    # 2 purpose: large self payments, prohibited payees (payments in the look-back window to M)
     ep = pol.entrusted_payment
     pay = ctx.extract["fund_payments"]
-    pay = pay[(pay["payment_date"] <= end) & (pay["payment_date"] > end - pd.DateOffset(months=12))]
+    since = end - pd.DateOffset(months=pol.monitoring.purpose_lookback_months)
+    pay = pay[(pay["payment_date"] <= end) & (pay["payment_date"] > since)]
     pay = pay.merge(ctx.loans[["loan_id", "product", "customer_id", "customer_name", "operating_branch_id",
                                "managing_branch_id"]], on="loan_id")
     limit = pay["product"].astype(object).map(ep.single_payment_over).astype("float64")

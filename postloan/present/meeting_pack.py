@@ -270,7 +270,7 @@ def show_inspections(pack: Pack):
         ("officer", "责任人", None)], pack.top_n, "本月到期的检查均按时完成。"))
     q = pack.m("inspection_quality")
     grades = q.groupby("quality_grade").size().reindex(list(enum_labels("quality_grade")), fill_value=0)
-    _show("<h3 class='pl'>检查质量抽查（近 12 个月）</h3>",
+    _show(f"<h3 class='pl'>检查质量抽查（近 {load_policy().inspection.quality_lookback_months} 个月）</h3>",
           table(grades.rename("n").reset_index(), [("quality_grade", "质量等级", "enum:quality_grade"), ("n", "份数", "int")]))
 
 

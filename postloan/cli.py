@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--calendar", default=None, help="工作日历文件（默认 parameters/calendar.yaml）")
     r.add_argument("--parameters-dir", default=None, help="工作簿参数文件目录（默认 parameters/）")
     r.add_argument("--workbooks", default=None, help=argparse.SUPPRESS)
-    r.add_argument("--no-pdf", action="store_true", help="不生成 PDF")
+    r.add_argument("--no-pdf", action="store_true", help="不生成 PDF（默认：已安装 Chromium 时生成）")
+    r.add_argument("--pdf", action="store_true", help="必须生成 PDF；未安装 Chromium 时报错")
 
     d = sub.add_parser("serve", help="以只读仪表板方式提供已发布结果 (Voila dashboards)")
     d.add_argument("--port", type=int, default=8866)
@@ -136,6 +137,7 @@ def cmd_validate(args) -> int:
 def cmd_run(args) -> int:
     from data_connectors import SourceError
     from postloan.policy import ParameterError
+    from postloan.run.export import ExportError
     from postloan.run.runner import ROOT, RunError, RunRequest, run
     from postloan.violations import ExtractInvalid, format_report
 
@@ -143,14 +145,15 @@ def cmd_run(args) -> int:
                      scopes=args.scopes.split(","), out=Path(args.out),
                      workbooks=Path(args.workbooks) if args.workbooks else ROOT / "workbooks",
                      policy=args.policy, calendar=args.calendar, parameters_dir=args.parameters_dir,
-                     source_options={"schema": args.schema, "table_prefix": args.table_prefix}, pdf=not args.no_pdf)
+                     source_options={"schema": args.schema, "table_prefix": args.table_prefix},
+                     pdf=False if args.no_pdf else (True if args.pdf else "auto"))
     try:
         final = run(req)
     except ExtractInvalid as exc:
         print(format_report(exc.violations), file=sys.stderr)
         print("数据校验未通过，未生成任何输出。", file=sys.stderr)
         return 1
-    except (RunError, ParameterError, SourceError, ValueError) as exc:
+    except (RunError, ParameterError, SourceError, ExportError, ValueError) as exc:
         print(f"运行失败 (run_failed)：{exc}", file=sys.stderr)
         return 1
     print(f"例会材料等输出位于：{final}")

@@ -140,3 +140,19 @@ def test_unknown_scope_and_invalid_extract_write_nothing(tmp_path, sample_duckdb
     assert _run("--source", broken, "--out", out, "--no-pdf") == 1
     assert "missing_table" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_without_chromium_the_run_publishes_html_and_says_pdfs_were_skipped(tmp_path, sample_duckdb, monkeypatch):
+    from postloan.run import runner
+    from postloan.run.export import ExportError
+
+    def missing():
+        raise ExportError("未找到 Chromium，无法生成 PDF (chromium_missing)：请安装 Debian 软件包 chromium。")
+    monkeypatch.setattr(runner, "find_chromium", missing)
+    out = tmp_path / "outputs"
+    assert _run("--source", sample_duckdb, "--out", out, "--products", "meeting_pack", "--scopes", "all") == 0
+    m = json.loads(next(out.glob("*/run-*/manifest.json")).read_text(encoding="utf-8"))
+    assert "chromium_missing" in m["pdf_skipped"]
+    kinds = {o["kind"] for o in m["outputs"] if o["product"] == "meeting_pack"}
+    assert kinds == {"ipynb", "html", "json"}
+    assert _run("--source", sample_duckdb, "--out", tmp_path / "o2", "--pdf", "--scopes", "all") == 1

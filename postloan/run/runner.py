@@ -49,7 +49,7 @@ class RunRequest:
     calendar: Path | None = None
     parameters_dir: Path | None = None
     source_options: dict = field(default_factory=dict)
-    pdf: bool = True
+    pdf: bool | str = "auto"     # True: required; "auto": when Chromium is installed; False: none
 
 
 def _say(msg: str) -> None:
@@ -94,7 +94,15 @@ def run(req: RunRequest) -> Path:
         nb_path = Path(req.workbooks) / product.workbook
         pfile = Path(req.parameters_dir) / f"{name}.yaml" if req.parameters_dir else None
         settings[name] = load_workbook_parameters(product, nb_path, pfile)
-    if req.pdf:
+    pdf_note = None
+    if req.pdf == "auto":
+        try:
+            find_chromium()
+            req.pdf = True
+        except ExportError as exc:
+            req.pdf, pdf_note = False, str(exc)
+            _say(f"      注意：{exc}本次只生成 HTML、Excel 与 JSON (pdf_skipped)。")
+    elif req.pdf:
         find_chromium()
     # 2 extract
     mark("parameters")
@@ -201,7 +209,7 @@ def run(req: RunRequest) -> Path:
                            "policy": policy.model_dump(by_alias=True)},
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-            "status": "published", "timings_seconds": timings, "outputs": outputs,
+            "status": "published", "timings_seconds": timings, "pdf_skipped": pdf_note, "outputs": outputs,
         }
         write_manifest(tmp / "manifest.json", manifest)
         out_month.mkdir(parents=True, exist_ok=True)

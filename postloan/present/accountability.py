@@ -8,37 +8,23 @@ from __future__ import annotations
 import base64
 import html
 import io
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from postloan.accountability.export import DRAFT
-from postloan.marts.build import Marts, load_marts
-from postloan.marts.scope import list_scopes, scope_frame, scope_name
+from postloan.marts.build import Marts
+from postloan.marts.scope import scope_frame, scope_name
 from postloan.present import fmt
 from postloan.present.fonts import setup_fonts
+from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, kpis, lead, table
 
 MARK = {"on_time": ("o", "按时"), "late": ("^", "逾期完成"), "missing": ("x", "未履行"), "lapse": ("s", "违规")}
 
 
-class ScopeError(ValueError):
-    pass
-
-
-@lru_cache(maxsize=4)
-def _marts(run_dir: str) -> Marts:
-    return load_marts(Path(run_dir) / "marts" / "accountability")
-
-
 def load_review(run_dir, scope: str = "all") -> tuple[Marts, str]:
-    m = _marts(str(Path(run_dir).resolve()))
-    allowed = list_scopes(m["branches"], include_sub_branches=True)
-    if scope not in allowed:
-        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
-    return m, scope
+    return product_marts(run_dir, "accountability", scope), scope
 
 
 def _officer(m: Marts, oid) -> str:

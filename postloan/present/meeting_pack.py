@@ -10,20 +10,19 @@ and `figures_for_scope`; nothing is computed from the extract here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from postloan.glossary import enum_labels
-from postloan.marts.build import Marts, figures_for_scope, load_marts
+from postloan.marts.build import Marts, figures_for_scope
 from postloan.marts.collection import STAGES, roll_rates
 from postloan.marts.monitoring import AREAS
-from postloan.marts.scope import in_scope, list_scopes, scope_name
+from postloan.marts.scope import scope_name
 from postloan.marts.warnings import FLOW_LABELS
 from postloan.policy import CLASS_ORDER, load_policy
 from postloan.present import charts, fmt
+from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, kpis, lead, table
 
 CLS = enum_labels("classification")
@@ -42,15 +41,6 @@ SECTIONS = [
     ("handovers", "十一、工作移交"),
     ("proposals", "十二、本次会议建议决议"),
 ]
-
-
-class ScopeError(ValueError):
-    pass
-
-
-@lru_cache(maxsize=4)
-def _marts(run_dir: str) -> Marts:
-    return load_marts(Path(run_dir) / "marts" / "meeting_pack")
 
 
 @dataclass
@@ -84,10 +74,7 @@ class Pack:
 
 def load_pack(run_dir, scope: str = "all", amount_unit: str = "亿元", top_n: int = 15,
               trend_months: int = 12) -> Pack:
-    marts = _marts(str(Path(run_dir).resolve()))
-    allowed = list_scopes(marts["branches"], include_sub_branches=True)
-    if scope not in allowed:
-        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
+    marts = product_marts(run_dir, "meeting_pack", scope)
     return Pack(marts, scope, amount_unit, top_n, trend_months, figures_for_scope(marts, scope))
 
 

@@ -9,32 +9,22 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
 from postloan.glossary import enum_labels
-from postloan.marts.build import Marts, load_marts
-from postloan.marts.scope import list_scopes, scope_name
+from postloan.marts.build import Marts
+from postloan.marts.scope import scope_name
 from postloan.present import fmt
 from postloan.present.fonts import setup_fonts
+from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, kpis, lead, table
 from postloan.scorecard.export import DUTY_CN
 
 ROLE = enum_labels("officer_role")
 PAGE_CSS = "<style>.pl-page { break-before: page; page-break-before: always; }</style>"
-
-class ScopeError(ValueError):
-    pass
-
-
-@lru_cache(maxsize=4)
-def _marts(run_dir: str) -> Marts:
-    return load_marts(Path(run_dir) / "marts" / "scorecards")
-
 
 @dataclass
 class ScorecardBook:
@@ -71,11 +61,7 @@ class ScorecardBook:
 
 
 def load_scorecards(run_dir, scope: str = "all", top_n: int = 8) -> ScorecardBook:
-    marts = _marts(str(Path(run_dir).resolve()))
-    allowed = list_scopes(marts["branches"], include_sub_branches=True)
-    if scope not in allowed:
-        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
-    return ScorecardBook(marts, scope, top_n)
+    return ScorecardBook(product_marts(run_dir, "scorecards", scope), scope, top_n)
 
 
 def show_ranking(book: ScorecardBook):

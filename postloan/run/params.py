@@ -16,29 +16,30 @@ from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class MeetingPackParams(BaseModel):
+PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
+
+
+class _RunParams(BaseModel):
+    """What every workbook receives from the run: the scope and the run folder."""
     model_config = ConfigDict(extra="forbid")
-    month: str = Field(pattern=MONTH)
     scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     run_dir: str
+
+
+class MeetingPackParams(_RunParams):
+    month: str = Field(pattern=MONTH)
     amount_unit: Literal["元", "万元", "亿元"] = "亿元"
     top_n: int = Field(default=15, ge=1, le=500)
     trend_months: int = Field(default=12, ge=2, le=36)
 
 
-class ScorecardParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
-    scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    run_dir: str
+class ScorecardParams(_RunParams):
+    period: str = Field(pattern=PERIOD)
     top_n: int = Field(default=8, ge=1, le=100)
 
 
-class AccountabilityParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
-    scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    run_dir: str
+class AccountabilityParams(_RunParams):
+    period: str = Field(pattern=PERIOD)
     show_cases: bool = True
 
 

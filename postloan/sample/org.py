@@ -6,7 +6,7 @@ import pandas as pd
 
 from postloan.sample.names import CITIES, person_names
 from postloan.sample.profiles import Profile
-from postloan.sample.util import DAY, ts
+from postloan.sample.util import DAY
 
 
 def build_branches(profile: Profile) -> pd.DataFrame:

@@ -12,21 +12,8 @@ def month_end(months: np.ndarray) -> np.ndarray:
     return (months.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
 
 
-def month_start(months: np.ndarray) -> np.ndarray:
-    return months.astype("datetime64[M]").astype("datetime64[D]")
 
 
-def to_month(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[M]")
-
-
-def add_days(days: np.ndarray, n) -> np.ndarray:
-    return days + np.asarray(n).astype("timedelta64[D]")
-
-
-def ts(days) -> pd.Series:
-    """datetime64[D] array (NaT allowed) -> pandas datetime64[ns] Series."""
-    return pd.Series(np.asarray(days, dtype="datetime64[D]").astype("datetime64[ns]"))
 
 
 def pick(rng: np.random.Generator, choices: dict, n: int) -> np.ndarray:

@@ -1,0 +1,27 @@
+"""The frozen marts of a published run, loaded once per process, and the scope check
+every presenter applies before showing anything."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from postloan.marts.build import Marts, load_marts
+from postloan.marts.scope import list_scopes
+
+
+class ScopeError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=8)
+def _cached(run_dir: str, product: str) -> Marts:
+    return load_marts(Path(run_dir) / "marts" / product)
+
+
+def product_marts(run_dir, product: str, scope: str) -> Marts:
+    """The product's marts of the run in `run_dir`; ScopeError if `scope` is not one of its scopes."""
+    marts = _cached(str(Path(run_dir).resolve()), product)
+    allowed = list_scopes(marts["branches"], include_sub_branches=True)
+    if scope not in allowed:
+        raise ScopeError(f"未知的报告范围 (unknown_scope)：{scope!r}；可选 {', '.join(allowed)}")
+    return marts

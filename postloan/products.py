@@ -38,6 +38,14 @@ def _scorecard_excel(marts, scope, folder: Path):
     return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))]
 
 
+def _scorecard_parts(marts, scope, settings) -> int:
+    """Officer pages come in sets of `officers_per_part`, one notebook each (no kernel per officer)."""
+    from postloan.scorecard.export import officer_count
+    per = settings.get("officers_per_part", ScorecardParams.model_fields["officers_per_part"].default)
+    n = officer_count(marts, scope)
+    return 0 if n <= per else -(-n // per)
+
+
 def _accountability_build(extract, period, policy, calendar):
     from postloan.accountability.build import build_accountability_marts
     return build_accountability_marts(extract, period, policy, calendar)
@@ -63,13 +71,15 @@ class Product:
     build: Callable                        # (extract, period, policy, calendar) -> Marts
     figures: Callable                      # (marts, scope) -> JSON-able figures
     extra_exports: Callable | None = None  # (marts, scope, folder) -> [(kind, path)]
+    parts: Callable | None = None          # (marts, scope, settings) -> extra notebooks `part`=1..n (0: none)
 
 
 PRODUCTS = {
     "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams, ("month",),
                             _meeting_build, _meeting_figures),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
-                          ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel),
+                          ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,
+                          _scorecard_parts),
     "accountability": Product("accountability", "贷后管理工作责任追究", "accountability.ipynb", AccountabilityParams,
                               ("month", "quarter", "year"), _accountability_build, _accountability_figures,
                               _accountability_files),

@@ -17,8 +17,7 @@ from IPython.display import HTML, display
 from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
-from postloan.present import fmt
-from postloan.present.fonts import setup_fonts
+from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, kpis, lead, table
 from postloan.scorecard.export import DUTY_CN
@@ -100,25 +99,12 @@ def _indicator_table(book, ind: pd.DataFrame) -> str:
                                       ("score", "得分", None), ("weight", "权重（重新分配后）", None), ("ev", "样本数", None)])
 
 
-def _chart(book, oid: str, ind: pd.DataFrame):
-    import matplotlib.pyplot as plt
-    setup_fonts()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(7.2, 2.2), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
-    s = ind.set_index("indicator_name")["score"]
-    a1.barh(s.index[::-1], s.fillna(0).to_numpy()[::-1], color="white", edgecolor="black", hatch="//")
-    a1.set_xlim(0, 100)
-    a1.tick_params(labelsize=7)
-    a1.set_title("各项得分（空白=样本不足）", fontsize=9)
-    trend = book.marts["scorecard_totals"]
-    trend = trend[trend["officer_id"] == oid].sort_values("period")
-    a2.plot(trend["period"], trend["total_score"], color="black", marker="o", linewidth=1.2)
-    a2.set_ylim(0, 105)
-    a2.tick_params(axis="x", labelrotation=45, labelsize=7)
-    a2.tick_params(axis="y", labelsize=7)
-    a2.set_title("总分走势", fontsize=9)
-    a2.grid(True, color="0.85", linewidth=0.5)
-    fig.tight_layout()
-    return fig
+def _charts(ind: pd.DataFrame, trend: pd.DataFrame) -> str:
+    bars = svg.hbars(ind["indicator_name"].tolist(), [None if pd.isna(v) else float(v) for v in ind["score"]],
+                     "各项得分（空白 = 样本不足）")
+    line = svg.trend(trend["period"].astype(str).tolist(),
+                     [None if pd.isna(v) else float(v) for v in trend["total_score"]], "总分走势")
+    return f'<div class="pl-charts" style="display:flex;gap:12px;align-items:flex-start">{bars}{line}</div>'
 
 
 def _presence_note(r) -> str:
@@ -135,13 +121,54 @@ def _presence_note(r) -> str:
     return note + "。"
 
 
-def show_officer_pages(book: ScorecardBook):
-    import matplotlib.pyplot as plt
-    t = book.totals().sort_values(["managing_branch_id", "rank_branch", "officer_id"])
+def officer_parts(book: ScorecardBook, per_part: int) -> list[list[str]]:
+    """The officers of the scope in page order (managing branch, rank), cut into sets of at
+    most `per_part` pages: each set is one notebook, HTML and PDF of the run."""
+    ids = book.totals().sort_values(["managing_branch_id", "rank_branch", "officer_id"])["officer_id"].tolist()
+    return [ids[i:i + per_part] for i in range(0, len(ids), per_part)] or [[]]
+
+
+def show_part_index(book: ScorecardBook, per_part: int):
+    """When the pages of the scope are split, say which file holds whose page."""
+    parts = officer_parts(book, per_part)
+    if len(parts) < 2:
+        return
+    names = book.totals().set_index("officer_id")["name"]
+    rows = [{"part": f"{book.scope}_pages/{book.scope}-{k:02d}", "n": len(ids),
+             "first": f"{names[ids[0]]}（{ids[0]}）", "last": f"{names[ids[-1]]}（{ids[-1]}）"}
+            for k, ids in enumerate(parts, 1)]
+    display(HTML("<h2 class='pl'>个人考核评价表分册</h2>" + lead(
+        f"本范围 {sum(len(p) for p in parts)} 名客户经理的个人考核评价表按机构、行内排名顺序分为 {len(parts)} 册，"
+        f"每册至多 {per_part} 页（HTML 与 PDF 同名）。") + table(pd.DataFrame(rows), [
+            ("part", "分册文件", None), ("n", "人数", "int"), ("first", "首页", None), ("last", "末页", None)])))
+
+
+def show_part_title(book: ScorecardBook, part: int):
+    display(HTML(CSS + PAGE_CSS + f'<h1 class="pl">{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）'
+                 f' · 个人考核评价表第 {part} 册</h1>'))
+
+
+def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
+    """One page per officer. part 0: every officer when the scope fits in one set (else
+    nothing: the sets are separate notebooks); part k: the k-th set of `officer_parts`."""
+    parts = officer_parts(book, per_part)
+    if part == 0 and len(parts) > 1:
+        display(HTML(lead("个人考核评价表见上表所列分册。")))
+        return
+    if part > len(parts):
+        raise ScopeError(f"分册 {part} 不存在 (unknown_part)：本范围共 {len(parts)} 册")
+    chosen = parts[max(part, 1) - 1]
+    t = book.totals().set_index("officer_id").loc[chosen].reset_index()
     ind_all = book.indicators()
+    ind_by = {k: g for k, g in ind_all[ind_all["officer_id"].isin(chosen)].groupby("officer_id", sort=False)}
     duties = book.duties()
+    miss_all = duties[(duties["ok"] == 0) & ~duties["duty"].isin(["new_npl"]) & duties["officer_id"].isin(chosen)]
+    miss_by = {k: g for k, g in miss_all.groupby("officer_id", sort=False)}
+    hist = book.marts["scorecard_totals"]
+    trend_by = {k: g.sort_values("period") for k, g in hist[hist["officer_id"].isin(chosen)].groupby("officer_id", sort=False)}
+    empty_ind, empty_miss = ind_all.iloc[:0], miss_all.iloc[:0]
     for r in t.itertuples():
-        ind = ind_all[ind_all["officer_id"] == r.officer_id]
+        ind = ind_by.get(r.officer_id, empty_ind)
         score = "—" if pd.isna(r.total_score) else f"{r.total_score:.2f}"
         head = (f'<div class="pl-page"></div><h2 class="pl">{html.escape(r.name)}（{r.officer_id}）'
                 f' · {html.escape(str(book.branch([r.branch_id]).iat[0]))} · {ROLE.get(r.role, r.role)}</h2>')
@@ -159,14 +186,11 @@ def show_officer_pages(book: ScorecardBook):
         if len(npl) and "value_originated" in npl:
             n = npl.iloc[0]
             notes.append(f"新增不良率：本人发放部分 {fmt.pct(n.get('value_originated'))}，接手部分 {fmt.pct(n.get('value_inherited'))}。")
-        display(HTML(head + box + lead(*notes) + _indicator_table(book, ind)))
-        fig = _chart(book, r.officer_id, ind)
-        display(fig)
-        plt.close(fig)
-        miss = duties[(duties["officer_id"] == r.officer_id) & (duties["ok"] == 0) &
-                      ~duties["duty"].isin(["new_npl"])].sort_values("due_date")
-        miss = miss.assign(duty_cn=miss["duty"].map(DUTY_CN))
-        display(HTML("<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [
-            ("duty_cn", "事项", None), ("ref", "编号", None), ("customer_id", "客户号", None),
-            ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")],
-            book.top_n, "本期没有未达标事项。")))
+        miss = miss_by.get(r.officer_id, empty_miss).sort_values("due_date")
+        miss = miss.assign(duty_cn=miss["duty"].map(DUTY_CN).astype(object))
+        display(HTML(head + box + lead(*notes) + _indicator_table(book, ind)
+                     + _charts(ind, trend_by.get(r.officer_id, hist.iloc[:0]))
+                     + "<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [
+                         ("duty_cn", "事项", None), ("ref", "编号", None), ("customer_id", "客户号", None),
+                         ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")],
+                         book.top_n, "本期没有未达标事项。")))

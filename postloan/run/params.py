@@ -36,6 +36,8 @@ class MeetingPackParams(_RunParams):
 class ScorecardParams(_RunParams):
     period: str = Field(pattern=PERIOD)
     top_n: int = Field(default=8, ge=1, le=100)
+    officers_per_part: int = Field(default=300, ge=10, le=5000)
+    part: int = Field(default=0, ge=0)      # filled by the run, never by the parameter file
 
 
 class AccountabilityParams(_RunParams):
@@ -66,9 +68,17 @@ def load_workbook_parameters(product, notebook: Path, path: Path | None = None) 
     if unknown:
         raise ParameterError(f"参数文件 {path}：工作簿 {notebook.name} 的参数单元中没有这些参数 (unknown_key)："
                              + "、".join(unknown))
+    runtime = set(runtime_placeholders(product)) | set(RUN_FILLED)
+    reserved = sorted(set(spec.parameters) & runtime)
+    if reserved:
+        raise ParameterError(f"参数文件 {path}：这些参数由每次运行填写，不能写在参数文件中 (reserved_key)："
+                             + "、".join(reserved))
     # the run fills month, scope and run_dir; the file's own values are checked now
     check_parameters(product, {**runtime_placeholders(product), **spec.parameters}, path)
     return dict(spec.parameters)
+
+
+RUN_FILLED = ("part",)   # besides period, scope and run_dir: filled per notebook by the run
 
 
 def runtime_placeholders(product, period: str = "2000-01", scope: str = "all", run_dir: str = "-") -> dict:

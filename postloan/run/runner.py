@@ -143,17 +143,25 @@ def run(req: RunRequest) -> Path:
                                 "path": str(p.relative_to(tmp))})
         mark("marts")
         # 4 render
-        jobs = [(name, s) for name in req.products for s in scopes]
+        jobs = []
+        for name in req.products:
+            for s in scopes:
+                jobs.append((name, s, 0))
+                parts = PRODUCTS[name].parts
+                n_parts = parts(marts[name], s, settings[name]) if parts else 0
+                jobs += [(name, s, k) for k in range(1, n_parts + 1)]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
         done = []
         with _engine.SharedKernel(cwd=str(req.workbooks)):
-            for i, (name, s) in enumerate(jobs, 1):
+            for i, (name, s, part) in enumerate(jobs, 1):
                 product = PRODUCTS[name]
-                folder = tmp / name
-                folder.mkdir(exist_ok=True)
-                nb_out = folder / f"{s}.ipynb"
-                _say(f"      {name} · {s} {scope_name(extract['branches'], s)}（{i}/{len(jobs)}，剩余 {len(jobs) - i}）")
+                nb_out = _notebook_path(tmp / name, s, part)
+                nb_out.parent.mkdir(parents=True, exist_ok=True)
+                _say(f"      {name} · {s} {scope_name(extract['branches'], s)}{f' 第 {part} 册' if part else ''}"
+                     f"（{i}/{len(jobs)}，剩余 {len(jobs) - i}）")
                 params = {**runtime_placeholders(product, month, s, str(tmp.resolve())), **settings[name]}
+                if part:
+                    params["part"] = part
                 try:
                     papermill.execute_notebook(str(Path(req.workbooks) / product.workbook), str(nb_out),
                                                parameters=params, engine_name=_engine.ENGINE_NAME,
@@ -162,7 +170,7 @@ def run(req: RunRequest) -> Path:
                 except papermill.PapermillExecutionError as exc:
                     raise RunError(f"范围 {s} 的工作簿 {product.workbook} 执行失败 (workbook_failed)：第 {exc.exec_count} 个单元格 "
                                    f"{exc.ename}: {exc.evalue}") from None
-                done.append((name, s, nb_out))
+                done.append((name, s, part, nb_out))
         mark("render")
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
@@ -170,17 +178,22 @@ def run(req: RunRequest) -> Path:
         if pdf_ctx:
             pdf_ctx.__enter__()
         try:
-            for name, s, nb_out in done:
+            for name, s, part, nb_out in done:
                 nb = nbformat.read(nb_out, as_version=4)
                 _strip_run_paths(nb, tmp)
                 nbformat.write(nb, nb_out)
-                title = f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
+                title = (f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
+                         + (f" 第 {part} 册" if part else ""))
                 html_path = nb_out.with_suffix(".html")
                 html_path.write_text(to_html(nb, title), encoding="utf-8")
-                json_path = nb_out.with_suffix(".json")
-                write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
-                kinds = [("ipynb", nb_out), ("html", html_path), ("json", json_path)]
-                extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent) if PRODUCTS[name].extra_exports else []
+                kinds = [("ipynb", nb_out), ("html", html_path)]
+                extra = []
+                if not part:                 # figures and extra files once per scope
+                    json_path = nb_out.with_suffix(".json")
+                    write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
+                    kinds.append(("json", json_path))
+                    if PRODUCTS[name].extra_exports:
+                        extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
                 kinds += extra
                 if pdf_ctx:
                     pdf_path = nb_out.with_suffix(".pdf")
@@ -218,9 +231,9 @@ def run(req: RunRequest) -> Path:
     except BaseException as exc:
         failed = Path(req.out) / ".failed" / month / run_id
         failed.mkdir(parents=True, exist_ok=True)
-        for nb in tmp.glob("*/*.ipynb"):
-            target = failed / nb.parent.name
-            target.mkdir(exist_ok=True)
+        for nb in tmp.rglob("*.ipynb"):
+            target = failed / nb.parent.relative_to(tmp)
+            target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(nb, target / nb.name)
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, RunError):
@@ -230,6 +243,11 @@ def run(req: RunRequest) -> Path:
         raise
     _say(f"完成：{month} 已发布到 {final}（用时 {time.perf_counter() - t0:.1f}s）")
     return final
+
+
+def _notebook_path(folder: Path, scope: str, part: int) -> Path:
+    """<product>/<scope>.ipynb, and the k-th set of pages as <product>/<scope>_pages/<scope>-kk.ipynb."""
+    return folder / f"{scope}.ipynb" if not part else folder / f"{scope}_pages" / f"{scope}-{part:02d}.ipynb"
 
 
 def _strip_run_paths(nb, tmp: Path) -> None:

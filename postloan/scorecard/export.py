@@ -27,12 +27,20 @@ def _current(m: Marts, name: str, scope: str) -> pd.DataFrame:
     return t[t["period"] == m.month]
 
 
+EXCEL_ROWS = 1_000_000
+
+
+def officer_count(m: Marts, scope: str) -> int:
+    return len(_current(m, "scorecard_totals", scope))
+
+
 def scorecard_figures(m: Marts, scope: str) -> dict:
     t = _current(m, "scorecard_totals", scope).sort_values("officer_id")
     ind = _current(m, "scorecard_indicators", scope)
+    by_officer = {k: g for k, g in ind.groupby("officer_id", sort=False)}
     officers = []
     for r in t.itertuples():
-        rows = ind[ind["officer_id"] == r.officer_id]
+        rows = by_officer.get(r.officer_id, ind.iloc[:0])
         officers.append({
             "officer_id": r.officer_id, "name": r.name, "branch_id": r.branch_id, "role": r.role, "period": r.period,
             "indicators": {i.indicator_id: {"value": _num(i.value), "score": _num(i.score), "cases": int(i.cases),
@@ -81,9 +89,11 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
     lib = lib.rename(columns={"indicator_id": "指标编号", "indicator_name": "指标", "weight": "权重",
                               "target": "目标", "direction": "方向"})
     tmp = path.with_name(path.stem + ".tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
         sheet.to_excel(xw, sheet_name="考核结果", index=False)
-        detail.to_excel(xw, sheet_name="明细", index=False)
+        for k in range(0, max(len(detail), 1), EXCEL_ROWS):   # an Excel sheet holds 1,048,576 rows
+            detail.iloc[k:k + EXCEL_ROWS].to_excel(xw, sheet_name="明细" if k == 0 else f"明细{k // EXCEL_ROWS + 1}",
+                                                   index=False)
         lib.to_excel(xw, sheet_name="指标说明", index=False)
     tmp.replace(path)
     return path

@@ -1,0 +1,86 @@
+"""Small inline SVG charts for pages repeated thousands of times (one per officer).
+
+A matplotlib figure costs ~0.15 s to lay out and rasterise; these cost well under a
+millisecond, print as vectors in the PDF and use the page's CJK font. Same rules as
+charts.py: black and white, values written on the chart, a missing value left blank
+and said so.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+FONT = 'font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"'
+
+
+def _svg(width: int, height: int, body: list[str], label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="pl-svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}" {FONT}>'
+            + "".join(body) + "</svg>")
+
+
+def _text(x, y, s, size=11, anchor="start", weight="normal") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+            f'font-weight="{weight}">{html.escape(str(s))}</text>')
+
+
+def hbars(labels: list[str], values: list[float | None], title: str, vmax: float = 100.0,
+          missing: str = "样本不足", width: int = 430) -> str:
+    """Horizontal bars, one per label, value written at the end; None is drawn as `missing`."""
+    label_w, row, top = 150, 17, 22
+    plot_w = width - label_w - 40
+    height = top + row * len(labels) + 18
+    body = [_text(width / 2, 14, title, 12, "middle", "bold")]
+    for i, (lab, v) in enumerate(zip(labels, values)):
+        y = top + i * row
+        body.append(_text(label_w - 6, y + 12, lab, 10.5, "end"))
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            body.append(_text(label_w + 4, y + 12, missing, 10, "start"))
+            continue
+        w = max(0.0, min(v, vmax)) / vmax * plot_w
+        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
+                    f'fill="#c8c8c8" stroke="#000" stroke-width="0.8"/>')
+        body.append(_text(label_w + w + 4, y + 12, f"{v:.1f}", 10))
+    axis_y = top + row * len(labels) + 2
+    body.append(f'<line x1="{label_w}" y1="{top}" x2="{label_w}" y2="{axis_y}" stroke="#000" stroke-width="0.8"/>')
+    for tick in (0, vmax / 2, vmax):
+        x = label_w + tick / vmax * plot_w
+        body.append(f'<line x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 3}" stroke="#000"/>')
+        body.append(_text(x, axis_y + 13, f"{tick:.0f}", 9, "middle"))
+    return _svg(width, height, body, title)
+
+
+def trend(labels: list[str], values: list[float | None], title: str, vmax: float = 100.0,
+          width: int = 300, height: int = 170) -> str:
+    """A line over periods with each value written above its point; gaps where None."""
+    left, right, top, bottom = 30, 26, 24, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    body = [_text(width / 2, 14, title, 12, "middle", "bold")]
+    for g in (0, vmax / 2, vmax):
+        y = top + plot_h - g / vmax * plot_h
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#d0d0d0" stroke-width="0.6"/>')
+        body.append(_text(left - 4, y + 3, f"{g:.0f}", 9, "end"))
+    n = len(labels)
+    step = plot_w / max(n - 1, 1)
+    points, segment = [], []
+    for i, (lab, v) in enumerate(zip(labels, values)):
+        x = left + (i * step if n > 1 else plot_w / 2)
+        body.append(_text(x, top + plot_h + 14, lab, 9, "middle"))
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            if segment:
+                points.append(segment)
+            segment = []
+            continue
+        y = top + plot_h - max(0.0, min(v, vmax)) / vmax * plot_h
+        segment.append((x, y))
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="#000"/>')
+        body.append(_text(x, y - 6, f"{v:.1f}", 9, "middle"))
+    if segment:
+        points.append(segment)
+    for seg in points:
+        if len(seg) > 1:
+            body.append('<polyline fill="none" stroke="#000" stroke-width="1.3" points="'
+                        + " ".join(f"{x:.1f},{y:.1f}" for x, y in seg) + '"/>')
+    if not any(points):
+        body.append(_text(width / 2, top + plot_h / 2, "各期均未评分", 10, "middle"))
+    return _svg(width, height, body, title)

@@ -6,13 +6,14 @@ import html
 
 import ipywidgets as W
 from IPython.display import HTML, display
+from IPython.utils.capture import capture_output
 
-from postloan.dashboards.catalog import catalog, officers
+from postloan.dashboards.catalog import cases, catalog, officer_options
 # imported up front so that a preheated kernel has paid for them before the request arrives
 from postloan.present import accountability as ac
 from postloan.present import meeting_pack as mp
 from postloan.present import scorecards as sc
-from postloan.dashboards.request import RequestError, parse_request, read_query_string
+from postloan.dashboards.request import ITEM_KEY, RequestError, default_scope, parse_request, read_query_string
 from postloan.present.tables import CSS
 
 TITLES = {"meeting_pack": "贷后管理例会材料", "scorecards": "贷后管理考核评价", "accountability": "贷后管理工作责任追究"}
@@ -22,7 +23,8 @@ def _error(message: str) -> None:
     display(HTML(CSS + f'<div class="pl" id="pl-error"><h2>无法显示</h2><p>{html.escape(message)}</p></div>'))
 
 
-def _render(product: str, run_dir: str, scope: str, officer: str = "") -> None:
+def _render(product: str, run_dir: str, scope: str, item: str = "") -> None:
+    """One view: the same presenter calls as the product's workbook, over the frozen marts."""
     if product == "meeting_pack":
         pack = mp.load_pack(run_dir, scope)
         mp.show_header(pack)
@@ -31,50 +33,106 @@ def _render(product: str, run_dir: str, scope: str, officer: str = "") -> None:
             getattr(mp, f"show_{key}")(pack)
     elif product == "scorecards":
         book = sc.load_scorecards(run_dir, scope)
-        if officer:                      # one officer's page; the cached marts stay whole
+        if item:                         # one officer's page; the cached marts stay whole
             from postloan.marts.build import Marts
             tables = dict(book.marts.tables)
-            tables["scorecard_totals"] = tables["scorecard_totals"].query("officer_id == @officer")
+            tables["scorecard_totals"] = tables["scorecard_totals"].query("officer_id == @item")
             sc.show_officer_pages(sc.ScorecardBook(Marts(book.marts.month, tables), scope))
         else:
             sc.show_ranking(book)
+    elif item:                           # one case file of the accountability review
+        marts, scope = ac.load_review(run_dir, scope)
+        display(HTML(ac.case_page_html(marts, item)))
     else:
         marts, scope = ac.load_review(run_dir, scope)
         ac.show_register(marts, scope)
-        ac.show_cases(marts, scope)
+
+
+ITEMS = {"scorecards": ("客户经理", "全部（排名表）", officer_options),
+         "accountability": ("案卷", "登记簿", cases)}
+
+
+def _captured(fn, *args) -> tuple:
+    """The outputs `fn` displays, as the Output widget's state: one message to the browser
+    instead of one per table and chart."""
+    with capture_output(stdout=False, stderr=False) as cap:
+        fn(*args)
+    return tuple({"output_type": "display_data", "data": o.data, "metadata": o.metadata} for o in cap.outputs)
+
+
+_VIEWS: dict = {}          # (product, run_dir, scope, officer) -> outputs; a published run never changes
+
+
+def _rendered(product: str, run_dir: str, scope: str, officer: str) -> tuple:
+    """Each view is drawn once per kernel; a failure is shown (no traceback) and not kept."""
+    key = (product, run_dir, scope, officer)
+    if key not in _VIEWS:
+        try:
+            outputs = _captured(_render, product, run_dir, scope, officer)
+        except Exception as exc:
+            return _captured(_error, f"加载失败 (load_failed)：{type(exc).__name__}")
+        if len(_VIEWS) >= 32:
+            _VIEWS.pop(next(iter(_VIEWS)))
+        _VIEWS[key] = outputs
+    return _VIEWS[key]
 
 
 def dashboard(product: str) -> None:
-    """Show one product's dashboard for the request's period and scope, with selectors."""
+    """Show one product's dashboard for the request's period and scope, with selectors.
+
+    The bank-wide view of the latest period is drawn before the request is read, so a
+    preheated Voila kernel has it ready when the request arrives."""
     cat = catalog()
+    periods = [p for p, info in cat.items() if product in info["products"]]
+    if periods:
+        _rendered(product, cat[periods[0]]["run_dir"], default_scope(cat[periods[0]]["products"][product]), "")
     try:
         req = parse_request(read_query_string(), product, cat)
     except RequestError as exc:
         _error(str(exc))
         return
-    if req["officer"] and req["officer"] not in officers(req["run_dir"], req["scope"]):
-        _error("参数取值无效 (invalid_value)：officer")
+    item_label, item_all, item_options = ITEMS.get(product, (None, None, None))
+    if item_options and req["item"] and req["item"] not in dict(item_options(req["run_dir"], req["scope"])):
+        _error(f"参数取值无效 (invalid_value)：{ITEM_KEY[product]}")
         return
     period = W.Dropdown(options=req["periods"], value=req["period"], description="期间")
     scope = W.Dropdown(options=req["scopes"], value=req["scope"], description="范围")
+    item = None
+    if item_options:
+        item = W.Dropdown(description=item_label, layout=W.Layout(width="320px"))
     out = W.Output()
+    busy = [False]
+
+    def fill_items():
+        if item is None:
+            return
+        run_dir = cat.get(period.value, {}).get("run_dir", "")
+        busy[0] = True
+        item.options = [(item_all, "")] + [(label, key) for key, label in item_options(run_dir, scope.value)]
+        item.value = req["item"] if (period.value, scope.value) == (req["period"], req["scope"]) and req["item"] else ""
+        busy[0] = False
 
     def redraw(*_):
-        out.clear_output(wait=True)
+        if busy[0]:
+            return
         info = cat.get(period.value, {})
         scopes = info.get("products", {}).get(product, [])
-        with out:
-            if scope.value not in scopes:
-                _error("参数取值无效 (invalid_value)：scope")
-                return
-            try:
-                _render(product, info["run_dir"], scope.value, req["officer"] if scope.value == req["scope"] else "")
-            except Exception as exc:          # never a traceback in the page
-                _error(f"加载失败 (load_failed)：{type(exc).__name__}")
+        if scope.value not in scopes:             # a period in which the scope was not published
+            out.outputs = _captured(_error, "参数取值无效 (invalid_value)：scope；该期间未发布此范围")
+            return
+        out.outputs = _rendered(product, info["run_dir"], scope.value, item.value if item is not None else "")
 
-    period.observe(redraw, names="value")
-    scope.observe(redraw, names="value")
-    display(HTML(CSS + f'<h1 class="pl" id="pl-title">{TITLES[product]} · 仪表板</h1>'), W.HBox([period, scope]), out)
+    def on_scope(*_):
+        fill_items()
+        redraw()
+
+    period.observe(on_scope, names="value")
+    scope.observe(on_scope, names="value")
+    if item is not None:
+        item.observe(redraw, names="value")
+    fill_items()
+    bar = [period, scope] + ([item] if item is not None else [])
+    display(HTML(CSS + f'<h1 class="pl" id="pl-title">{TITLES[product]} · 仪表板</h1>'), W.HBox(bar), out)
     redraw()
 
 

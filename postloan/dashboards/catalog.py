@@ -33,8 +33,16 @@ def catalog(outputs: Path | None = None) -> dict:
     return dict(sorted(found.items(), reverse=True))
 
 
-def officers(run_dir: str, scope: str) -> list[str]:
+def cases(run_dir: str, scope: str) -> list[tuple[str, str]]:
+    """(case_id, label) of the accountability cases published for `scope`."""
+    path = Path(run_dir) / "accountability" / f"{scope}_cases"
+    return [(p.stem, p.stem) for p in sorted(path.glob("*.html"))] if path.is_dir() else []
+
+
+def officer_options(run_dir: str, scope: str) -> list[tuple[str, str]]:
+    """(officer_id, label) of the officers scored for `scope`, in the order of the figures."""
     path = Path(run_dir) / "scorecards" / f"{scope}.json"
     if not path.exists():
         return []
-    return [o["officer_id"] for o in json.loads(path.read_text(encoding="utf-8"))["officers"]]
+    return [(o["officer_id"], f"{o['name']}（{o['officer_id']}）")
+            for o in json.loads(path.read_text(encoding="utf-8"))["officers"]]

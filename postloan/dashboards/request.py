@@ -8,7 +8,8 @@ from urllib.parse import parse_qs
 
 from postloan.dashboards.catalog import catalog
 
-ALLOWED_KEYS = {"period", "scope", "officer", "token"}
+COMMON_KEYS = {"period", "scope", "token"}
+ITEM_KEY = {"scorecards": "officer", "accountability": "case"}     # the third selector of a product
 
 
 class RequestError(ValueError):
@@ -16,6 +17,7 @@ class RequestError(ValueError):
 
 
 def read_query_string() -> str:
+    """The page's query string; in a preheated Voila kernel this waits for the request."""
     try:
         from voila.utils import get_query_string
         return get_query_string() or ""
@@ -27,9 +29,11 @@ def read_query_string() -> str:
 def parse_request(query: str, product: str, cat: dict | None = None) -> dict:
     cat = catalog() if cat is None else cat
     params = parse_qs(query or "", keep_blank_values=True)
-    unknown = sorted(k for k in params if k not in ALLOWED_KEYS)
+    allowed = COMMON_KEYS | ({ITEM_KEY[product]} if product in ITEM_KEY else set())
+    unknown = sorted(k for k in params if k not in allowed)
     if unknown:
-        raise RequestError(f"未知的参数 (unknown_parameter)：{', '.join(repr(k)[:40] for k in unknown)}")
+        raise RequestError(f"未知的参数 (unknown_parameter)：{', '.join(repr(k)[:40] for k in unknown)}；"
+                           f"可用参数 {', '.join(sorted(allowed - {'token'}))}")
     if any(len(v) > 1 for v in params.values()):
         raise RequestError("参数重复 (duplicate_parameter)")
     get = lambda k: params.get(k, [""])[0]
@@ -40,8 +44,12 @@ def parse_request(query: str, product: str, cat: dict | None = None) -> dict:
     if period not in periods:
         raise RequestError(f"参数取值无效 (invalid_value)：period；可选 {', '.join(periods)}")
     scopes = cat[period]["products"][product]
-    scope = get("scope") or ("all" if "all" in scopes else scopes[0])
+    scope = get("scope") or default_scope(scopes)
     if scope not in scopes:
         raise RequestError(f"参数取值无效 (invalid_value)：scope；可选 {', '.join(scopes)}")
-    return {"period": period, "scope": scope, "officer": get("officer"), "run_dir": cat[period]["run_dir"],
-            "periods": periods, "scopes": scopes}
+    return {"period": period, "scope": scope, "item": get(ITEM_KEY[product]) if product in ITEM_KEY else "",
+            "run_dir": cat[period]["run_dir"], "periods": periods, "scopes": scopes}
+
+
+def default_scope(scopes: list[str]) -> str:
+    return "all" if "all" in scopes else scopes[0]

@@ -117,7 +117,8 @@ def _url(server, notebook: str, query: str = "") -> str:
 def test_landing_page_lists_the_published_run(browser, server, published_run):
     page = _open(browser, _url(server, "index"), "已发布结果", "landing.png")
     body = _no_leaks(page)
-    assert published_run.parent.name in body
+    year, month = published_run.parent.name.split("-")
+    assert published_run.name in body and f"{year} 年 {int(month)} 月" in body and "杭州分行" in body
     for label in ("贷后管理例会材料", "贷后管理考核评价", "贷后管理工作责任追究"):
         assert label in body
 
@@ -130,7 +131,7 @@ def test_meeting_pack_shows_the_published_figures_and_follows_the_scope(browser,
     assert _money_yi(figures["total_balance"]) in body and _pct(figures["npl_ratio"]) in body
     b100 = json.loads((published_run / "meeting_pack" / "B100.json").read_text(encoding="utf-8"))
     assert b100["total_balance"] != figures["total_balance"]
-    page.locator("select").nth(1).select_option(label="B100")
+    page.locator("select").nth(1).select_option(label="杭州分行")
     view = _wait_view(page, "杭州分行 贷后管理例会材料（")
     _no_leaks(page)
     assert _money_yi(b100["total_balance"]) in view and _pct(b100["npl_ratio"]) in view

@@ -3,6 +3,7 @@ as the papermill workbooks, so a dashboard and a PDF can never disagree."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import ipywidgets as W
 from IPython.display import HTML, display
@@ -14,6 +15,7 @@ from postloan.present import accountability as ac
 from postloan.present import meeting_pack as mp
 from postloan.present import scorecards as sc
 from postloan.dashboards.request import ITEM_KEY, RequestError, default_scope, parse_request, read_query_string
+from postloan.periods import parse_period
 from postloan.present.tables import CSS
 
 TITLES = {"meeting_pack": "贷后管理例会材料", "scorecards": "贷后管理考核评价", "accountability": "贷后管理工作责任追究"}
@@ -46,6 +48,14 @@ def _render(product: str, run_dir: str, scope: str, item: str = "") -> None:
     else:
         marts, scope = ac.load_review(run_dir, scope)
         ac.show_register(marts, scope)
+
+
+def _scope_options(product: str, run_dir: str, scopes: list[str]) -> list[tuple[str, str]]:
+    """(Chinese name, code) of each published scope: 全行, 杭州分行, …"""
+    from postloan.marts.scope import scope_name
+    from postloan.present.loading import product_marts
+    branches = product_marts(run_dir, product, scopes[0])["branches"]
+    return [(scope_name(branches, s), s) for s in scopes]
 
 
 ITEMS = {"scorecards": ("客户经理", "全部（排名表）", officer_options),
@@ -83,9 +93,10 @@ def dashboard(product: str) -> None:
     The bank-wide view of the latest period is drawn before the request is read, so a
     preheated Voila kernel has it ready when the request arrives."""
     cat = catalog()
-    periods = [p for p, info in cat.items() if product in info["products"]]
+    periods = [p for p, info in cat.items() if product in info]
     if periods:
-        _rendered(product, cat[periods[0]]["run_dir"], default_scope(cat[periods[0]]["products"][product]), "")
+        latest = cat[periods[0]][product]
+        _rendered(product, latest["run_dir"], default_scope(latest["scopes"]), "")
     try:
         req = parse_request(read_query_string(), product, cat)
     except RequestError as exc:
@@ -95,8 +106,10 @@ def dashboard(product: str) -> None:
     if item_options and req["item"] and req["item"] not in dict(item_options(req["run_dir"], req["scope"])):
         _error(f"参数取值无效 (invalid_value)：{ITEM_KEY[product]}")
         return
-    period = W.Dropdown(options=req["periods"], value=req["period"], description="期间")
-    scope = W.Dropdown(options=req["scopes"], value=req["scope"], description="范围")
+    period = W.Dropdown(options=[(parse_period(p).label_cn, p) for p in req["periods"]], value=req["period"],
+                        description="期间")
+    scope = W.Dropdown(options=_scope_options(product, req["run_dir"], req["scopes"]), value=req["scope"],
+                       description="范围")
     item = None
     if item_options:
         item = W.Dropdown(description=item_label, layout=W.Layout(width="320px"))
@@ -106,7 +119,7 @@ def dashboard(product: str) -> None:
     def fill_items():
         if item is None:
             return
-        run_dir = cat.get(period.value, {}).get("run_dir", "")
+        run_dir = cat.get(period.value, {}).get(product, {}).get("run_dir", "")
         busy[0] = True
         item.options = [(item_all, "")] + [(label, key) for key, label in item_options(run_dir, scope.value)]
         item.value = req["item"] if (period.value, scope.value) == (req["period"], req["scope"]) and req["item"] else ""
@@ -115,18 +128,30 @@ def dashboard(product: str) -> None:
     def redraw(*_):
         if busy[0]:
             return
-        info = cat.get(period.value, {})
-        scopes = info.get("products", {}).get(product, [])
+        info = cat.get(period.value, {}).get(product, {})
+        scopes = info.get("scopes", [])
         if scope.value not in scopes:             # a period in which the scope was not published
             out.outputs = _captured(_error, "参数取值无效 (invalid_value)：scope；该期间未发布此范围")
             return
         out.outputs = _rendered(product, info["run_dir"], scope.value, item.value if item is not None else "")
 
     def on_scope(*_):
+        if busy[0]:
+            return
         fill_items()
         redraw()
 
-    period.observe(on_scope, names="value")
+    def on_period(*_):
+        info = cat.get(period.value, {}).get(product, {})
+        scopes = info.get("scopes", [])
+        keep = scope.value if scope.value in scopes else default_scope(scopes)
+        busy[0] = True
+        scope.options = _scope_options(product, info["run_dir"], scopes)
+        scope.value = keep
+        busy[0] = False
+        on_scope()
+
+    period.observe(on_period, names="value")
     scope.observe(on_scope, names="value")
     if item is not None:
         item.observe(redraw, names="value")
@@ -143,9 +168,12 @@ def landing() -> None:
         _error("尚未发布任何结果 (nothing_published)：请先运行 postloan run。")
         return
     rows = []
-    for period, info in cat.items():
-        for product, scopes in info["products"].items():
-            links = " ".join(f'<a href="{product}.ipynb?period={period}&amp;scope={s}">{html.escape(s)}</a>' for s in scopes)
-            rows.append(f"<tr><td>{period}</td><td>{TITLES.get(product, product)}</td><td>{links}</td></tr>")
-    display(HTML('<table class="pl pl-table"><thead><tr><th>期间</th><th>产品</th><th>范围</th></tr></thead><tbody>'
-                 + "".join(rows) + "</tbody></table>"))
+    for period, products in cat.items():
+        for product, info in products.items():
+            names = {code: label for label, code in _scope_options(product, info["run_dir"], info["scopes"])}
+            links = " ".join(f'<a href="{product}.ipynb?period={period}&amp;scope={s}">{html.escape(names[s])}</a>'
+                             for s in info["scopes"])
+            rows.append(f"<tr><td>{parse_period(period).label_cn}</td><td>{TITLES.get(product, product)}</td>"
+                        f"<td>{links}</td><td>{html.escape(Path(info['run_dir']).name)}</td></tr>")
+    display(HTML('<table class="pl pl-table"><thead><tr><th>期间</th><th>产品</th><th>范围</th><th>运行编号</th></tr></thead>'
+                 "<tbody>" + "".join(rows) + "</tbody></table>"))

@@ -14,22 +14,24 @@ def outputs_dir() -> Path:
 
 
 def catalog(outputs: Path | None = None) -> dict:
-    """{period: {"run_dir", "products": {product: [scopes]}}} for the latest published run
-    of each period (manifest.json present, status published)."""
+    """{period: {product: {"run_dir", "scopes"}}}: for each period and product, the latest
+    published run that holds it (manifest.json present, status published). A later run of
+    one product does not hide an earlier run's other products."""
     outputs = Path(outputs or outputs_dir())
     found: dict = {}
-    for manifest in sorted(outputs.glob("*/run-*/manifest.json")):
+    for manifest in sorted(outputs.glob("*/run-*/manifest.json")):       # run ids sort by time
         try:
             m = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if m.get("status") != "published":
             continue
-        products: dict = {}
+        scopes: dict = {}
         for o in m.get("outputs", []):
-            if o["kind"] == "json" and o["product"] != "marts":
-                products.setdefault(o["product"], []).append(o["scope"])
-        found[m["month"]] = {"run_dir": str(manifest.parent), "products": products}   # later runs win
+            if o.get("kind") == "json" and o.get("product") != "marts":
+                scopes.setdefault(o["product"], []).append(o["scope"])
+        for product, s in scopes.items():
+            found.setdefault(m["month"], {})[product] = {"run_dir": str(manifest.parent), "scopes": s}
     return dict(sorted(found.items(), reverse=True))
 
 

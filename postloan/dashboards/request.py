@@ -37,18 +37,18 @@ def parse_request(query: str, product: str, cat: dict | None = None) -> dict:
     if any(len(v) > 1 for v in params.values()):
         raise RequestError("参数重复 (duplicate_parameter)")
     get = lambda k: params.get(k, [""])[0]
-    periods = [p for p, info in cat.items() if product in info["products"]]
+    periods = [p for p, info in cat.items() if product in info]
     if not periods:
         raise RequestError(f"尚未发布任何{product}结果 (nothing_published)：请先运行 postloan run。")
     period = get("period") or periods[0]
     if period not in periods:
         raise RequestError(f"参数取值无效 (invalid_value)：period；可选 {', '.join(periods)}")
-    scopes = cat[period]["products"][product]
+    scopes = cat[period][product]["scopes"]
     scope = get("scope") or default_scope(scopes)
     if scope not in scopes:
         raise RequestError(f"参数取值无效 (invalid_value)：scope；可选 {', '.join(scopes)}")
     return {"period": period, "scope": scope, "item": get(ITEM_KEY[product]) if product in ITEM_KEY else "",
-            "run_dir": cat[period]["run_dir"], "periods": periods, "scopes": scopes}
+            "run_dir": cat[period][product]["run_dir"], "periods": periods, "scopes": scopes}
 
 
 def default_scope(scopes: list[str]) -> str:

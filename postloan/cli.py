@@ -160,14 +160,16 @@ def cmd_run(args) -> int:
     return 0
 
 
-def voila_command(port: int, token: str, ip: str = "127.0.0.1", preheat: bool = True) -> list[str]:
+def voila_command(port: int, token: str, ip: str = "127.0.0.1", preheat: bool = True,
+                  cull_idle: int = 900, cull_interval: int = 300) -> list[str]:
     """Voila over the dedicated dashboards folder only: no sources, no tracebacks, a token,
     idle kernels culled (well above page-load time, so a preheated kernel is never culled early)."""
     from postloan.run.runner import ROOT
     return [sys.executable, "-m", "voila", str(ROOT / "workbooks" / "dashboards"), "--no-browser",
             f"--port={port}", f"--Voila.ip={ip}", f"--token={token}", f"--preheat_kernel={preheat}",
             "--show_tracebacks=False", "--strip_sources=True",
-            "--MappingKernelManager.cull_idle_timeout=900", "--MappingKernelManager.cull_interval=300"]
+            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+            f"--MappingKernelManager.cull_interval={cull_interval}"]
 
 
 def cmd_serve(args) -> int:

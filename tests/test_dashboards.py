@@ -236,3 +236,36 @@ def test_the_kernel_refuses_execute_requests_from_the_page(browser, server, tmp_
     }""", [server, TOKEN, kernel_id, f"open({str(marker)!r}, 'w').write('x')"])
     assert "execute_reply" not in result
     assert not marker.exists()
+
+
+def test_kernels_of_closed_pages_are_reclaimed(browser, published_run):
+    """The served command culls idle kernels (900 s; here 4 s so the test is short): a page
+    opened and closed leaves no kernel behind."""
+    port = _free_port()
+    env = {**os.environ, "POSTLOAN_OUTPUTS": str(published_run.parent.parent)}
+    log_path = ARTIFACTS / "voila-cull.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(voila_command(port, TOKEN, preheat=False, cull_idle=4, cull_interval=2), env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(300):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            page = _open(browser, _url(f"http://127.0.0.1:{port}", "index"), "已发布结果")
+            page.close()
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                text = log_path.read_text(encoding="utf-8", errors="replace")
+                if 1 <= text.count("Kernel started") <= text.count("Kernel shutdown"):
+                    break
+                time.sleep(1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    text = log_path.read_text(encoding="utf-8", errors="replace")
+    started = text.count("Kernel started")
+    stopped = text.count("Kernel shutdown")
+    assert started >= 1 and stopped >= started, text[-2000:]        # every kernel of the closed page is gone

@@ -35,10 +35,14 @@ class RawExtract:
 
 @dataclass
 class Extract:
-    """The validated extract: canonical, typed tables keyed by contract table name."""
+    """The validated extract: canonical, typed tables keyed by contract table name.
+
+    `memo` holds data derived from the tables alone (plus the policy in its key) that every
+    month's context would otherwise recompute, e.g. the routine-inspection windows of a year."""
     source: str
     carrier: str
     tables: dict[str, pd.DataFrame]
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

@@ -60,14 +60,25 @@ def _period_end(start: pd.Timestamp, window: str) -> pd.Timestamp:
     return pd.Period(start, "Y").end_time.normalize()
 
 
+def _risky_loan_customers(ctx: MonthContext) -> dict[str, set]:
+    """month -> customers with an active loan in the risky classes at that month-end (once per extract)."""
+    pol = ctx.policy.inspection.routine
+    key = ("risky_loan_customers", tuple(pol.risky_classifications))
+    if key not in ctx.extract.memo:
+        lm = ctx.extract["loan_month"]
+        rows = lm.loc[(lm["status"] == "active") & lm["classification"].isin(pol.risky_classifications),
+                      ["month", "loan_id"]]
+        rows = rows.merge(ctx.extract["loans"][["loan_id", "customer_id"]], on="loan_id")
+        ctx.extract.memo[key] = {str(m): set(g) for m, g in rows.groupby("month", observed=True)["customer_id"]}
+    return ctx.extract.memo[key]
+
+
 def _risky_at(ctx: MonthContext, month_start: pd.Timestamp, customers: pd.Index) -> pd.Series:
     """Customer state when a window opens on `month_start`: any loan classified in the
     risky classes at the previous month-end, or a red/orange warning open that day."""
     pol = ctx.policy.inspection.routine
-    lm = ctx.extract["loan_month"]
     prev = str(pd.Period(month_start, "M") - 1)
-    rows = lm[(lm["month"] == prev) & (lm["status"] == "active") & lm["classification"].isin(pol.risky_classifications)]
-    risky_c = set(ctx.loans.set_index("loan_id").loc[rows["loan_id"], "customer_id"])
+    risky_c = set(_risky_loan_customers(ctx).get(prev, ()))
     w = ctx.extract["warnings"]
     open_w = w[(w["identified_date"] <= month_start) & (w["status"] != "rejected") &
                w["level"].isin(pol.risky_warning_levels) &
@@ -89,20 +100,31 @@ def _routine_windows(ctx: MonthContext, first: pd.Timestamp, last: pd.Timestamp)
 
 
 def _year_windows(ctx: MonthContext, year: int, months: int) -> pd.DataFrame:
+    """The windows opened in the first `months` months of `year`. Each month depends only on
+    the months before it, so the whole year is tiled once per extract and policy and cut."""
+    key = ("routine_windows", year, ctx.policy.inspection.routine.model_dump_json())
+    if key not in ctx.extract.memo:
+        ctx.extract.memo[key] = _tile_year(ctx, year)
+    full = ctx.extract.memo[key]
+    return full[full["window_start"].dt.month <= months].reset_index(drop=True)
+
+
+def _tile_year(ctx: MonthContext, year: int) -> pd.DataFrame:
     pol = ctx.policy.inspection.routine
     cust = ctx.customers.set_index("customer_id")
     ids = cust.index
+    regular = cust["customer_type"].map(pol.window).to_numpy()
     open_until = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
     windows = []
-    for k in range(months):
+    for k in range(12):
         start = pd.Timestamp(year=year, month=k + 1, day=1)
         free = open_until.isna() | (open_until < start)
         if not free.any():
             continue
         risky = _risky_at(ctx, start, ids)
-        regular = cust["customer_type"].map(pol.window)
         kind = np.where(risky, pol.risky_window, regular)
-        ends = pd.Series([_period_end(start, w) for w in np.unique(kind)], index=np.unique(kind))
+        kinds = pd.unique(kind)
+        ends = pd.Series([_period_end(start, w) for w in kinds], index=kinds)
         end = pd.Series(kind, index=ids).map(ends)
         end = end.where(free)
         open_until = open_until.where(~free, end)

@@ -79,8 +79,11 @@ def build_determinations(cases: pd.DataFrame, timeline: pd.DataFrame, lapses: pd
     rep = warnings[warnings["reported_by"].notna()][["customer_id", "reported_by", "reported_date"]]
     cust = det["case_id"].map(c["customer_id"])
     case_date = det["case_id"].map(c["case_date"])
-    self_rep = [bool(((rep["customer_id"] == cu) & (rep["reported_by"] == o) & (rep["reported_date"] <= cd)).any())
-                for cu, o, cd in zip(cust, det["officer_id"], case_date)]
+    q = pd.DataFrame({"_i": np.arange(len(det)), "customer_id": cust.astype(object).to_numpy(),
+                      "reported_by": det["officer_id"].astype(object).to_numpy(), "case_date": case_date.to_numpy()})
+    hits = q.merge(rep.astype({"customer_id": object, "reported_by": object}), on=["customer_id", "reported_by"])
+    hit = set(hits.loc[hits["reported_date"] <= hits["case_date"], "_i"])
+    self_rep = [i in hit for i in range(len(det))]
     recovered = (det["case_id"].map(c["recovered"]) >= 0.5 * det["case_id"].map(c["case_balance"])) & \
         (det["case_id"].map(c["case_balance"]) > 0)
     det["self_reported"] = self_rep

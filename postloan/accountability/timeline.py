@@ -26,6 +26,15 @@ DUTY_CN = {"first_inspection": "首次检查", "routine_inspection": "例行检�
 REASONS = {"became_npl": "本期转为不良", "written_off": "本期核销", "transferred": "本期转让", "listed": "参数指定"}
 
 
+def _last_active_balance(ctx: MonthContext) -> pd.Series:
+    """loan_id -> balance at the loan's last month-end as an active loan (once per extract)."""
+    if "last_active_balance" not in ctx.extract.memo:
+        lm = ctx.extract["loan_month"]
+        prev = lm[lm["status"] == "active"].sort_values("month").drop_duplicates("loan_id", keep="last")
+        ctx.extract.memo["last_active_balance"] = prev.set_index("loan_id")["balance"]
+    return ctx.extract.memo["last_active_balance"]
+
+
 def select_cases(ctx: MonthContext, period: Period, cfg: AccountabilityConfig) -> pd.DataFrame:
     sel = cfg.case_selection
     lm = ctx.extract["loan_month"]
@@ -42,8 +51,7 @@ def select_cases(ctx: MonthContext, period: Period, cfg: AccountabilityConfig) -
     for status, flag in (("written_off", sel.written_off), ("transferred", sel.transferred)):
         if flag:
             x = lm[lm["month"].isin(months) & (lm["status"] == status)]
-            prev = lm[lm["status"] == "active"].sort_values("month").drop_duplicates("loan_id", keep="last")
-            bal = prev.set_index("loan_id")["balance"]
+            bal = _last_active_balance(ctx)
             rows.append(pd.DataFrame({"loan_id": x["loan_id"].to_numpy(), "reason": status,
                                       "case_date": pd.PeriodIndex(x["month"], freq="M").end_time.normalize(),
                                       "case_balance": x["loan_id"].astype(object).map(bal).to_numpy()}))
@@ -238,10 +246,13 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
 
 def _events(ctx: MonthContext, cases: pd.DataFrame) -> pd.DataFrame:
     """Periods with nobody assigned and handovers without witness or signature, per case."""
-    a = ctx.extract["assignments"].sort_values(["customer_id", "start_date"])
+    a = ctx.extract["assignments"]
+    a = a[a["customer_id"].isin(cases["customer_id"])].sort_values(["customer_id", "start_date"])
+    by_customer = {k: g for k, g in a.groupby("customer_id", sort=False, observed=True)}
+    none = a.iloc[:0]
     rows = []
     for r in cases.itertuples():
-        x = a[a["customer_id"] == r.customer_id]
+        x = by_customer.get(r.customer_id, none)
         cursor = r.disbursement_date
         for s in x.itertuples():
             if s.start_date > cursor and cursor < r.case_date:

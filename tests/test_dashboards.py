@@ -201,12 +201,15 @@ def test_requests_without_the_token_are_refused_and_sources_are_not_served(brows
     assert "贷后管理例会材料" not in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "no_token.png"))
     for path in ("/voila/files/meeting_pack.ipynb", "/voila/files/../../parameters/policy.yaml",
-                 "/api/contents", "/voila/api/contents", "/voila/tree", "/api/kernels", "/files/meeting_pack.ipynb"):
+                 "/api/contents", "/voila/api/contents", "/voila/tree", "/api/kernels", "/files/meeting_pack.ipynb",
+                 "/voila/render/../scorecards.ipynb", "/voila/render/%2E%2E/scorecards.ipynb",
+                 "/voila/render/..%2Fmeeting_pack.ipynb", "/voila/files/../../data/sample_bank.duckdb"):
         req = urllib.request.Request(f"{server}{path}?token={TOKEN}")
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 text = r.read().decode("utf-8", "replace")
                 assert "dashboard(" not in text and "from postloan" not in text and "classification" not in text, path
+                assert "个人考核评价表" not in text and "resolve_run_dir" not in text, path     # no workbook executed
         except urllib.error.HTTPError as exc:
             assert exc.code in (403, 404, 405), (path, exc.code)
 

@@ -156,3 +156,16 @@ def test_without_chromium_the_run_publishes_html_and_says_pdfs_were_skipped(tmp_
     kinds = {o["kind"] for o in m["outputs"] if o["product"] == "meeting_pack"}
     assert kinds == {"ipynb", "html", "json"}
     assert _run("--source", sample_duckdb, "--out", tmp_path / "o2", "--pdf", "--scopes", "all") == 1
+
+
+def test_a_pdf_that_cannot_be_printed_publishes_nothing(tmp_path, sample_duckdb, monkeypatch, capsys):
+    """The run checks for Chromium up front; if printing still fails (here: the executable
+    is not a browser), the error names the step and nothing is published."""
+    from postloan.run import export
+    monkeypatch.setattr(export, "find_chromium", lambda: "/bin/false")
+    out = tmp_path / "outputs"
+    assert _run("--source", sample_duckdb, "--out", out, "--products", "meeting_pack", "--scopes", "all,B100",
+                "--pdf") == 1
+    assert "pdf_failed" in capsys.readouterr().err
+    assert not list(out.glob("*/run-*"))
+    assert not list(out.glob(".tmp-*"))

@@ -25,7 +25,7 @@ from postloan.periods import parse_period
 from postloan.policy import load_calendar, load_policy
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
-from postloan.run.export import ExportError, PdfPrinter, find_chromium, to_html, write_figures
+from postloan.run.export import ExportError, find_chromium, print_pdfs, to_html, write_figures
 from postloan.run.manifest import code_version, extract_fingerprint, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
 
@@ -174,40 +174,32 @@ def run(req: RunRequest) -> Path:
         mark("render")
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
-        pdf_ctx = PdfPrinter() if req.pdf else None
-        if pdf_ctx:
-            pdf_ctx.__enter__()
-        try:
-            for name, s, part, nb_out in done:
-                nb = nbformat.read(nb_out, as_version=4)
-                _strip_run_paths(nb, tmp)
-                nbformat.write(nb, nb_out)
-                title = (f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
-                         + (f" 第 {part} 册" if part else ""))
-                html_path = nb_out.with_suffix(".html")
-                html_path.write_text(to_html(nb, title), encoding="utf-8")
-                kinds = [("ipynb", nb_out), ("html", html_path)]
-                extra = []
-                if not part:                 # figures and extra files once per scope
-                    json_path = nb_out.with_suffix(".json")
-                    write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
-                    kinds.append(("json", json_path))
-                    if PRODUCTS[name].extra_exports:
-                        extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
-                kinds += extra
-                if pdf_ctx:
-                    pdf_path = nb_out.with_suffix(".pdf")
-                    pdf_ctx.print(html_path, pdf_path)
-                    kinds.append(("pdf", pdf_path))
-                    for kind, extra_path in extra:        # e.g. one case file per case
-                        if kind == "html":
-                            pdf_ctx.print(extra_path, extra_path.with_suffix(".pdf"))
-                            kinds.append(("pdf", extra_path.with_suffix(".pdf")))
-                for kind, path in kinds:
-                    outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
-        finally:
-            if pdf_ctx:
-                pdf_ctx.__exit__(None, None, None)
+        printing = []                        # (html, pdf, product, scope): printed together at the end
+        for name, s, part, nb_out in done:
+            nb = nbformat.read(nb_out, as_version=4)
+            _strip_run_paths(nb, tmp)
+            nbformat.write(nb, nb_out)
+            title = (f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
+                     + (f" 第 {part} 册" if part else ""))
+            html_path = nb_out.with_suffix(".html")
+            html_path.write_text(to_html(nb, title), encoding="utf-8")
+            kinds = [("ipynb", nb_out), ("html", html_path)]
+            extra = []
+            if not part:                     # figures and extra files once per scope
+                json_path = nb_out.with_suffix(".json")
+                write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
+                kinds.append(("json", json_path))
+                if PRODUCTS[name].extra_exports:
+                    extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
+            kinds += extra
+            if req.pdf:                      # the workbook's pages, and each extra HTML (e.g. a case file)
+                for page in [html_path] + [p for kind, p in extra if kind == "html"]:
+                    printing.append((page, page.with_suffix(".pdf"), name, s))
+            for kind, path in kinds:
+                outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
+        print_pdfs([(h, p) for h, p, _, _ in printing])
+        for _, pdf_path, name, s in printing:
+            outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(pdf_path.relative_to(tmp))})
         for o in outputs:
             o["sha256"] = sha256_file(tmp / o["path"])
         mark("export")

@@ -1,4 +1,4 @@
-"""The dashboards: a selector bar (period, scope, officer) over the same presentation code
+"""The dashboards: a selector bar (period, scope, and an officer or a case) over the same presentation code
 as the papermill workbooks, so a dashboard and a PDF can never disagree."""
 from __future__ import annotations
 
@@ -70,15 +70,15 @@ def _captured(fn, *args) -> tuple:
     return tuple({"output_type": "display_data", "data": o.data, "metadata": o.metadata} for o in cap.outputs)
 
 
-_VIEWS: dict = {}          # (product, run_dir, scope, officer) -> outputs; a published run never changes
+_VIEWS: dict = {}          # (product, run_dir, scope, item) -> outputs; a published run never changes
 
 
-def _rendered(product: str, run_dir: str, scope: str, officer: str) -> tuple:
+def _rendered(product: str, run_dir: str, scope: str, item: str) -> tuple:
     """Each view is drawn once per kernel; a failure is shown (no traceback) and not kept."""
-    key = (product, run_dir, scope, officer)
+    key = (product, run_dir, scope, item)
     if key not in _VIEWS:
         try:
-            outputs = _captured(_render, product, run_dir, scope, officer)
+            outputs = _captured(_render, product, run_dir, scope, item)
         except Exception as exc:
             return _captured(_error, f"加载失败 (load_failed)：{type(exc).__name__}")
         if len(_VIEWS) >= 32:

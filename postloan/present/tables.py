@@ -14,8 +14,8 @@ CSS = """
 .pl-table { border-collapse: collapse; margin: 4px 0 10px 0; font-size: 12px; }
 .pl-table th { border-bottom: 2px solid #000; padding: 3px 8px; text-align: left; background: #eee; }
 .pl-table td { border-bottom: 1px solid #999; padding: 2px 8px; }
-table.pl-table th, table.pl-table td { text-align: left; }
-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.pl-table.pl-table th, table.pl-table.pl-table td { text-align: left; }   /* above JupyterLab's right-aligned cells */
+table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .pl-lead { font-size: 14px; margin: 6px 0 8px 0; line-height: 1.6; }
 .pl-note { font-size: 11px; color: #333; }
 .pl-kpis { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0; }

@@ -36,7 +36,7 @@ def _chart_png(tl: pd.DataFrame) -> str:
     import matplotlib.pyplot as plt
     setup_fonts()
     duties = [d for d in tl["duty_cn"].dropna().unique()]
-    fig, ax = plt.subplots(figsize=(7.2, max(1.6, 0.28 * len(duties) + 0.8)), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.2, max(1.6, 0.28 * len(duties) + 1.1)), dpi=100)
     y = {d: i for i, d in enumerate(duties)}
     for status, (marker, label) in MARK.items():
         x = tl[tl["status"] == status]
@@ -48,6 +48,7 @@ def _chart_png(tl: pd.DataFrame) -> str:
     ax.set_yticks(range(len(duties)))
     ax.set_yticklabels(duties, fontsize=7)
     ax.tick_params(axis="x", labelsize=7, labelrotation=30)
+    ax.set_ylim(-0.6, len(duties) + 0.4)            # an empty top row for the legend, clear of the data
     ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=4)
     ax.set_title("职责时间线（灰色区间 = 无人管户）", fontsize=9)
     fig.tight_layout()

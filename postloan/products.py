@@ -40,10 +40,10 @@ def _scorecard_excel(marts, scope, folder: Path):
 
 def _scorecard_parts(marts, scope, settings) -> int:
     """Officer pages come in sets of `officers_per_part`, one notebook each (no kernel per officer)."""
-    from postloan.scorecard.export import officer_count
+    from postloan.scorecard.export import page_sets
     per = settings.get("officers_per_part", ScorecardParams.model_fields["officers_per_part"].default)
-    n = officer_count(marts, scope)
-    return 0 if n <= per else -(-n // per)
+    n = len(page_sets(marts, scope, per))
+    return 0 if n == 1 else n
 
 
 def _accountability_build(extract, period, policy, calendar):

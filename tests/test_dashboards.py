@@ -48,25 +48,28 @@ def server(published_run):
         if servers_required() or os.environ.get("CI"):
             pytest.fail(f"{exc} (CI: browser tests must run)")
         pytest.skip(str(exc))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / "voila.log", "w") as log:
+        proc, base = _start_voila(published_run, log)
+        yield base
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _start_voila(published_run, log, **options):
+    """`postloan serve`'s Voila command on a free port over the run's outputs; (process, base URL)."""
     port = _free_port()
     env = {**os.environ, "POSTLOAN_OUTPUTS": str(published_run.parent.parent)}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(port, TOKEN), env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(voila_command(port, TOKEN, **options), env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
+            return proc, f"http://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("voila did not start within 90 s")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    proc.kill()
+    pytest.fail("voila did not start within 90 s")
 
 
 @pytest.fixture(scope="module")
@@ -228,15 +231,17 @@ def test_the_kernel_refuses_execute_requests_from_the_page(browser, server, tmp_
         const replies = [];
         await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; setTimeout(ok, 5000); });
         ws.onmessage = (e) => replies.push(typeof e.data === 'string' ? JSON.parse(e.data).msg_type : 'binary');
-        ws.send(JSON.stringify({header: {msg_id: 'x1', msg_type: 'execute_request', username: 'u', session: 's1',
-                                         date: new Date().toISOString(), version: '5.3'},
-                                parent_header: {}, metadata: {}, channel: 'shell',
-                                content: {code: code, silent: false, store_history: false,
-                                          user_expressions: {}, allow_stdin: false, stop_on_error: true}}));
+        const send = (id, type, content) => ws.send(JSON.stringify({
+            header: {msg_id: id, msg_type: type, username: 'u', session: 's1', date: new Date().toISOString(),
+                     version: '5.3'}, parent_header: {}, metadata: {}, channel: 'shell', content: content}));
+        send('x1', 'execute_request', {code: code, silent: false, store_history: false, user_expressions: {},
+                                       allow_stdin: false, stop_on_error: true});
+        send('x2', 'kernel_info_request', {});
         await new Promise(r => setTimeout(r, 4000));
         ws.close();
         return replies;
     }""", [server, TOKEN, kernel_id, f"open({str(marker)!r}, 'w').write('x')"])
+    assert "kernel_info_reply" in result           # the channel was live: the allowed request was answered
     assert "execute_reply" not in result
     assert not marker.exists()
 
@@ -244,20 +249,11 @@ def test_the_kernel_refuses_execute_requests_from_the_page(browser, server, tmp_
 def test_kernels_of_closed_pages_are_reclaimed(browser, published_run):
     """The served command culls idle kernels (900 s; here 4 s so the test is short): a page
     opened and closed leaves no kernel behind."""
-    port = _free_port()
-    env = {**os.environ, "POSTLOAN_OUTPUTS": str(published_run.parent.parent)}
     log_path = ARTIFACTS / "voila-cull.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(voila_command(port, TOKEN, preheat=False, cull_idle=4, cull_interval=2), env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc, base = _start_voila(published_run, log, preheat=False, cull_idle=4, cull_interval=2)
         try:
-            for _ in range(300):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.3)
-            page = _open(browser, _url(f"http://127.0.0.1:{port}", "index"), "已发布结果")
+            page = _open(browser, _url(base, "index"), "已发布结果")
             page.close()
             deadline = time.time() + 60
             while time.time() < deadline:

@@ -23,7 +23,7 @@ from postloan.marts.scope import scope_name
 from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, kpis, lead, table
-from postloan.scorecard.export import DUTY_CN
+from postloan.scorecard.export import DUTY_CN, page_sets
 
 ROLE = enum_labels("officer_role")
 PAGE_CSS = "<style>.pl-page { break-before: page; page-break-before: always; }</style>"
@@ -125,10 +125,8 @@ def _presence_note(r) -> str:
 
 
 def officer_parts(book: ScorecardBook, per_part: int) -> list[list[str]]:
-    """The officers of the scope in page order (managing branch, rank), cut into sets of at
-    most `per_part` pages: each set is one notebook, HTML and PDF of the run."""
-    ids = book.totals().sort_values(["managing_branch_id", "rank_branch", "officer_id"])["officer_id"].tolist()
-    return [ids[i:i + per_part] for i in range(0, len(ids), per_part)] or [[]]
+    """The sets of officer pages the run renders, one notebook each (scorecard.export.page_sets)."""
+    return page_sets(book.marts, book.scope, per_part)
 
 
 def show_part_index(book: ScorecardBook, per_part: int):

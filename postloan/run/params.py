@@ -45,6 +45,9 @@ class AccountabilityParams(_RunParams):
     show_cases: bool = True
 
 
+RUN_FILLED = ("part",)   # besides period, scope and run_dir: filled per notebook by the run
+
+
 class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     workbook: str
@@ -76,9 +79,6 @@ def load_workbook_parameters(product, notebook: Path, path: Path | None = None) 
     # the run fills month, scope and run_dir; the file's own values are checked now
     check_parameters(product, {**runtime_placeholders(product), **spec.parameters}, path)
     return dict(spec.parameters)
-
-
-RUN_FILLED = ("part",)   # besides period, scope and run_dir: filled per notebook by the run
 
 
 def runtime_placeholders(product, period: str = "2000-01", scope: str = "all", run_dir: str = "-") -> dict:

@@ -30,8 +30,12 @@ def _current(m: Marts, name: str, scope: str) -> pd.DataFrame:
 EXCEL_ROWS = 1_000_000
 
 
-def officer_count(m: Marts, scope: str) -> int:
-    return len(_current(m, "scorecard_totals", scope))
+def page_sets(m: Marts, scope: str, per_set: int) -> list[list[str]]:
+    """The officers of the scope in page order (managing branch, rank), cut into sets of at
+    most `per_set` one-page scorecards: each set is one notebook, HTML and PDF of the run."""
+    t = _current(m, "scorecard_totals", scope).sort_values(["managing_branch_id", "rank_branch", "officer_id"])
+    ids = t["officer_id"].tolist()
+    return [ids[i:i + per_set] for i in range(0, len(ids), per_set)] or [[]]
 
 
 def scorecard_figures(m: Marts, scope: str) -> dict:

@@ -10,7 +10,7 @@ breaks the contract.
 from __future__ import annotations
 
 from data_connectors import csv_folder, duckdb_file, excel_workbook, sql_database
-from data_connectors.registry import SourceError, connector_for, connectors, read_extract, register
+from data_connectors.registry import SourceError, connector_for, connectors, read_extract, register, shown_source
 from postloan.validation import Extract, validate_extract
 
 register(sql_database)
@@ -24,4 +24,4 @@ def load_extract(source: str, **options) -> Extract:
     return validate_extract(read_extract(str(source), **options))
 
 
-__all__ = ["load_extract", "read_extract", "register", "connectors", "connector_for", "SourceError"]
+__all__ = ["load_extract", "read_extract", "register", "connectors", "connector_for", "SourceError", "shown_source"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_connectors.encoding import detect_encoding
+from data_connectors.encoding import EncodingProblem, detect_encoding
 from postloan.contract import TABLE_NAMES
 from postloan.validation import RawExtract, RawTable
 from postloan.violations import Violation
@@ -32,6 +32,10 @@ def read(source: str, **_options) -> RawExtract:
             continue
         try:
             encoding = detect_encoding(path)
+        except EncodingProblem as exc:
+            problems.append(Violation(table, "bad_encoding", detail=f"文件 {path.name}：{exc}"))
+            continue
+        try:
             frame = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""],
                                 skipinitialspace=False)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:

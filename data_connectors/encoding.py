@@ -6,6 +6,10 @@ import codecs
 _CHUNK = 1 << 22
 
 
+class EncodingProblem(ValueError):
+    """The file is in an encoding the contract does not accept, or mixes two."""
+
+
 def detect_encoding(path) -> str:
     """'utf-8-sig' when the whole file decodes as UTF-8, else 'gb18030' (a superset of GBK).
 
@@ -16,14 +20,20 @@ def detect_encoding(path) -> str:
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as fh:
-        head = fh.read(3)
-        if head == codecs.BOM_UTF8:
-            head = b""
+        head = fh.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+            raise EncodingProblem("文件为 UTF-16（Unicode）编码；请另存为 UTF-8 或 GB18030/GBK 编码的 CSV")
+        bom = head.startswith(codecs.BOM_UTF8)
         try:
-            decoder.decode(head)
+            decoder.decode(head[3:] if bom else head)
             while chunk := fh.read(_CHUNK):
+                if b"\x00" in chunk:
+                    raise EncodingProblem("文件含有空字节（NUL），不是文本 CSV 或为 UTF-16 编码；请另存为 UTF-8 或 GB18030/GBK")
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
             return "utf-8-sig"
         except UnicodeDecodeError:
+            if bom:
+                raise EncodingProblem("文件以 UTF-8 标记（BOM）开头，但内容不是 UTF-8（疑为 GBK 文本加了 UTF-8 标记）；"
+                                      "请整体另存为一种编码") from None
             return "gb18030"

@@ -34,3 +34,9 @@ def connector_for(source: str):
 
 def read_extract(source: str, **options) -> RawExtract:
     return connector_for(source).read(source, **options)
+
+
+def shown_source(source: str) -> str:
+    """The source as it may be printed or recorded: a database URL without its password."""
+    from data_connectors.sql_database import accepts, redact_url
+    return redact_url(source) if accepts(str(source)) else str(source)

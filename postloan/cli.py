@@ -156,6 +156,9 @@ def cmd_run(args) -> int:
     except (RunError, ParameterError, SourceError, ExportError, ValueError) as exc:
         print(f"运行失败 (run_failed)：{exc}", file=sys.stderr)
         return 1
+    except Exception as exc:       # a defect: still one clear line and nothing published, never a half run
+        print(f"运行失败 (internal_error)：{type(exc).__name__}: {exc}\n未发布任何输出。", file=sys.stderr)
+        return 1
     print(f"例会材料等输出位于：{final}")
     return 0
 

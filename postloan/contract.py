@@ -31,6 +31,7 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()       # primary key (unique, required)
+    optional: bool = False          # the table may be absent from an extract
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -58,6 +59,12 @@ class RequiredWhen:
     when_value: object
 
 
+# Branch ids name report scopes, file names and dashboard links: one rule, used by the validation
+# of an extract and by the run's parameters (postloan.run.params). "all" is the bank-wide scope.
+BRANCH_ID_PATTERN = r"[A-Za-z0-9_-]{1,32}"
+RESERVED_BRANCH_IDS = ("all",)
+
+
 def _c(name, type_, **kw) -> Column:
     return Column(name, type_, **kw)
 
@@ -68,7 +75,7 @@ def _amount(name, **kw) -> Column:
 
 _TABLES = [
     Table("branches", (
-        _c("branch_id", TEXT, required=True),
+        _c("branch_id", TEXT, required=True, pattern=BRANCH_ID_PATTERN),
         _c("branch_name", TEXT, required=True),
         _c("parent_id", TEXT, ref="branches.branch_id"),
         _c("level", ENUM, required=True, enum="branch_level"),
@@ -115,6 +122,8 @@ _TABLES = [
         _c("purpose", TEXT),
         _c("is_restructured", BOOL, required=True),
         _c("restructure_date", DATE),
+        _c("notarized_enforceable", BOOL, optional=True),
+        _c("accelerated_date", DATE, optional=True),
     ), key=("loan_id",)),
     Table("loan_month", (
         _c("month", MONTH, required=True),
@@ -166,6 +175,7 @@ _TABLES = [
         _c("registered", BOOL, required=True),
         _c("warrant_received_date", DATE),
         _c("insurance_expiry", DATE),
+        _amount("prior_claims", optional=True),
     ), key=("collateral_id",)),
     Table("guarantees", (
         _c("guarantee_id", TEXT, required=True),
@@ -176,6 +186,8 @@ _TABLES = [
         _amount("amount", required=True),
         _c("mode", ENUM, required=True, enum="guarantee_mode"),
         _c("period_end_date", DATE),
+        _c("extension_consented", BOOL, optional=True),
+        _c("notarized_enforceable", BOOL, optional=True),
     ), key=("guarantee_id",)),
     Table("guarantee_agencies", (
         _c("agency_id", TEXT, required=True),
@@ -204,6 +216,7 @@ _TABLES = [
         _amount("promised_amount"),
         _c("promised_date", DATE),
         _c("evidence", BOOL, required=True),
+        _c("guarantee_id", TEXT, ref="guarantees.guarantee_id", optional=True),
     ), key=("action_id",)),
     Table("recoveries", (
         _c("recovery_id", TEXT, required=True),
@@ -222,7 +235,29 @@ _TABLES = [
         _c("judgment_date", DATE),
         _c("enforcement_filed_date", DATE),
         _c("status", ENUM, required=True, enum="legal_case_status"),
+        _c("against", ENUM, enum="contacted_party", optional=True),
+        _c("guarantee_id", TEXT, ref="guarantees.guarantee_id", optional=True),
+        _c("terminated_date", DATE, optional=True),
+        _c("performance_due_date", DATE, optional=True),
+        _c("closed_date", DATE, optional=True),
+        _c("preservation_expiry_date", DATE, optional=True),
     ), key=("case_id",)),
+    Table("debtor_events", (
+        _c("event_id", TEXT, required=True),
+        _c("customer_id", TEXT, required=True, ref="customers.customer_id"),
+        _c("kind", ENUM, required=True, enum="debtor_event_kind"),
+        _c("event_date", DATE, required=True),
+        _c("note", TEXT),
+    ), key=("event_id",), optional=True),
+    Table("foreclosed_assets", (
+        _c("asset_id", TEXT, required=True),
+        _c("loan_id", TEXT, required=True, ref="loans.loan_id"),
+        _c("kind", ENUM, required=True, enum="collateral_kind"),
+        _c("acquired_date", DATE, required=True),
+        _amount("booked_value", required=True),
+        _c("disposed_date", DATE),
+        _amount("disposal_amount"),
+    ), key=("asset_id",), optional=True),
     Table("archives", (
         _c("loan_id", TEXT, required=True, ref="loans.loan_id"),
         _c("doc_type", TEXT, required=True),
@@ -243,6 +278,7 @@ _TABLES = [
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
 TABLE_NAMES: list[str] = [t.name for t in _TABLES]
+OPTIONAL_TABLES: list[str] = [t.name for t in _TABLES if t.optional]
 
 DATE_ORDERS = [
     DateOrder("officers", "leave_date", "hire_date"),
@@ -257,6 +293,10 @@ DATE_ORDERS = [
     DateOrder("warnings", "entered_date", "identified_date"),
     DateOrder("legal_cases", "judgment_date", "filed_date"),
     DateOrder("legal_cases", "enforcement_filed_date", "judgment_date"),
+    DateOrder("legal_cases", "closed_date", "filed_date"),
+    DateOrder("legal_cases", "terminated_date", "filed_date"),
+    DateOrder("legal_cases", "performance_due_date", "judgment_date"),
+    DateOrder("foreclosed_assets", "disposed_date", "acquired_date"),
 ]
 
 REQUIRED_WHEN = [
@@ -265,7 +305,13 @@ REQUIRED_WHEN = [
     RequiredWhen("warnings", "release_reason", "status", "released"),
     RequiredWhen("guarantees", "agency_id", "guarantor_kind", "guarantee_agency"),
     RequiredWhen("meeting_actions", "done_date", "status", "done"),
+    RequiredWhen("legal_cases", "closed_date", "status", "closed"),
+    RequiredWhen("legal_cases", "closed_date", "status", "withdrawn"),
+    RequiredWhen("foreclosed_assets", "disposal_amount", "disposed_date", "present"),
 ]
+# A RequiredWhen whose `when_value` is PRESENT holds where `when_column` is filled.
+PRESENT = "present"
+
 
 # Loan statuses after which a loan is off the book (its last loan_month row).
 EXIT_STATUSES = ("settled", "written_off", "transferred")

@@ -164,5 +164,10 @@ def empty_column(column: C.Column, n: int, index=None) -> pd.Series:
     """An all-null column of the canonical dtype (for an optional column left out)."""
     dtype = {C.TEXT: STRING, C.ENUM: STRING, C.MONTH: STRING, C.DATE: "datetime64[ns]",
              C.DATETIME: "datetime64[ns]", C.DECIMAL: "float64", C.INT: "Int64", C.BOOL: "boolean"}[column.type]
-    return pd.Series(pd.array([None] * n, dtype=dtype) if dtype not in ("datetime64[ns]", "float64")
-                     else np.full(n, np.nan if dtype == "float64" else np.datetime64("NaT")), index=index, dtype=dtype)
+    if dtype == "float64":
+        data = np.full(n, np.nan)
+    elif dtype == "datetime64[ns]":
+        data = np.full(n, np.datetime64("NaT", "ns"))      # a NaT without a unit is refused by pandas 3
+    else:
+        data = pd.array([None] * n, dtype=dtype)
+    return pd.Series(data, index=index, dtype=dtype)

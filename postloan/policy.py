@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-PARAMETERS_DIR = Path(__file__).resolve().parents[1] / "parameters"
+from postloan.paths import parameters_dir
 
 Class = Literal["normal", "special_mention", "substandard", "doubtful", "loss"]
 CLASS_ORDER = ["normal", "special_mention", "substandard", "doubtful", "loss"]
@@ -243,7 +243,7 @@ def load_model(path: Path, model: type[BaseModel]):
 
 
 def load_policy(path: Path | str | None = None) -> Policy:
-    return load_model(Path(path) if path else PARAMETERS_DIR / "policy.yaml", Policy)
+    return load_model(Path(path) if path else parameters_dir() / "policy.yaml", Policy)
 
 
 class WorkCalendar:
@@ -273,7 +273,7 @@ class WorkCalendar:
 
 
 def load_calendar(path: Path | str | None = None) -> WorkCalendar:
-    path = Path(path) if path else PARAMETERS_DIR / "calendar.yaml"
+    path = Path(path) if path else parameters_dir() / "calendar.yaml"
     data = _read_yaml(path)
     try:
         holidays = []

@@ -6,6 +6,7 @@ raises `ExtractInvalid` carrying every violation. It never writes anything.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +49,13 @@ class Extract:
         return self.tables[name]
 
 
+PATTERN_CN = {C.BRANCH_ID_PATTERN: "机构号只能由字母、数字、下划线和连字符组成，最长 32 位"}
+
+
+def _header(c) -> str:
+    return str(c).strip().lstrip("\ufeff").lower()
+
+
 def _fmt(v) -> str | None:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return None
@@ -62,9 +70,18 @@ class _TableCheck:
     def __init__(self, spec: C.Table, raw: RawTable, out: list[Violation]):
         self.spec, self.raw, self.out = spec, raw, out
         # header names compared trimmed and case-insensitively; the connector's frame is not modified
-        frame = raw.frame.set_axis([str(c).strip().lstrip("\ufeff").lower() for c in raw.frame.columns], axis=1)
+        names = [_header(c) for c in raw.frame.columns]
+        frame = raw.frame.set_axis(names, axis=1)
+        # a repeated header arrives as is (databases) or renamed by pandas' readers ("name", "name.1")
+        seen: set[str] = set()
+        repeated = {c for c in names if c in seen or seen.add(c)}
+        repeated |= {m.group(1) for c in names if (m := re.fullmatch(r"(.+)\.(\d+)", c)) and m.group(1) in seen}
+        self.duplicated = sorted(repeated & set(spec.column_names))
+        frame = frame.loc[:, ~frame.columns.duplicated()]
+        self.header_missing = bool(names) and all(c.startswith("unnamed:") or c == "" for c in names)
         self.frame = frame.reset_index(drop=True)
         self.n = len(self.frame)
+        self.provided = set(self.frame.columns) & set(spec.column_names)
 
     def row_no(self, pos: int) -> int | None:
         return None if self.raw.first_row is None else self.raw.first_row + int(pos)
@@ -85,6 +102,12 @@ class _TableCheck:
     def run(self) -> pd.DataFrame:
         spec, frame = self.spec, self.frame
         parsed: dict[str, pd.Series] = {}
+        if self.header_missing:       # e.g. a blank first row in an Excel sheet: nothing below is readable
+            self.out.append(Violation(spec.name, "header_not_found", detail="第一行应为列名（表头），不能是空行或标题行"))
+            return pd.DataFrame({c.name: empty_column(c, 0) for c in spec.columns})
+        for name in self.duplicated:
+            self.out.append(Violation(spec.name, "duplicate_column", name,
+                                      detail=f"列 {name} 出现不止一次，无法判断应使用哪一列"))
         for col in spec.columns:
             if col.name not in frame.columns:
                 if col.required:
@@ -118,7 +141,7 @@ class _TableCheck:
                 ok = values.str.fullmatch(col.pattern).fillna(True).to_numpy(dtype=bool)
                 if (~ok).any():
                     self.add("pattern_mismatch", np.flatnonzero(~ok), col.name, values.to_numpy(dtype=object)[~ok],
-                             f"应匹配 {col.pattern}")
+                             PATTERN_CN.get(col.pattern, f"应匹配 {col.pattern}"))
             parsed[col.name] = values
         table = pd.DataFrame(parsed)
         if spec.key and all(k in frame.columns for k in spec.key):
@@ -153,11 +176,17 @@ def check_extract(raw: RawExtract) -> tuple[dict[str, pd.DataFrame], list[Violat
     source_unreadable = any(v.rule == "unreadable_source" and v.table.startswith("(") for v in out)
     for name, spec in C.TABLES.items():
         if name not in raw.tables:
-            if not source_unreadable and not any(v.table == name and v.rule == "unreadable_source" for v in out):
+            if spec.optional:
+                continue
+            if not source_unreadable and not any(v.table == name and v.rule in ("unreadable_source", "bad_encoding")
+                                                 for v in out):
                 out.append(Violation(name, "missing_table", detail=f"数据源中没有表 {name}"))
             continue
         check = _TableCheck(spec, raw.tables[name], out)
-        tables[name] = check.run()
+        parsed = check.run()
+        if check.header_missing:       # unreadable: checks that lean on it would only repeat the one problem
+            continue
+        tables[name] = parsed
         checks[name] = check
     _check_references(tables, checks)
     _check_row_rules(tables, checks)
@@ -198,10 +227,13 @@ def _check_row_rules(tables, checks):
             checks[rule.table].add("date_order", np.flatnonzero(broken), rule.later, shown,
                                    f"{rule.later} 应{op} {rule.earlier}")
     for rule in C.REQUIRED_WHEN:
-        if rule.table not in tables:
-            continue
+        if rule.table not in tables or rule.column not in checks[rule.table].provided:
+            continue          # an optional column left out is not required anywhere
         t = tables[rule.table]
-        cond = (t[rule.when_column] == rule.when_value).fillna(False).to_numpy(dtype=bool)
+        if rule.when_value == C.PRESENT:
+            cond = t[rule.when_column].notna().to_numpy()
+        else:
+            cond = (t[rule.when_column] == rule.when_value).fillna(False).to_numpy(dtype=bool)
         missing = cond & t[rule.column].isna().to_numpy()
         if missing.any():
             checks[rule.table].add("required_when", np.flatnonzero(missing), rule.column,
@@ -212,6 +244,10 @@ def _check_branches(tables, checks):
     if "branches" not in tables:
         return
     b = tables["branches"]
+    reserved = b["branch_id"].isin(list(C.RESERVED_BRANCH_IDS)).fillna(False).to_numpy(dtype=bool)
+    if reserved.any():
+        checks["branches"].add("pattern_mismatch", np.flatnonzero(reserved), "branch_id",
+                               b["branch_id"].to_numpy(dtype=object)[reserved], "“all” 表示全行，不能用作机构号")
     head = (b["level"] == "head_office").fillna(False).to_numpy(dtype=bool)
     no_parent = b["parent_id"].isna().to_numpy()
     broken = head != no_parent
@@ -274,7 +310,7 @@ def _check_loan_month(tables, checks):
     if "loans" in tables:
         disb = tables["loans"].set_index("loan_id")["disbursement_date"]
         disb = disb[~disb.index.duplicated()]
-        d = m["loan_id"].map(disb)
+        d = pd.Series(disb.reindex(m["loan_id"].to_numpy()).to_numpy(), index=m.index)   # keeps datetime64 when empty
         dmi = (d.dt.year * 12 + d.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
         before = m["_mi"].to_numpy() < dmi
         if before.any():

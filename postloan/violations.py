@@ -14,6 +14,9 @@ from postloan.glossary import table_label
 RULES: dict[str, str] = {
     "unreadable_source": "数据源无法读取",
     "missing_table": "缺少数据表",
+    "bad_encoding": "文件编码无法识别",
+    "header_not_found": "未找到表头",
+    "duplicate_column": "列名重复",
     "missing_column": "缺少必需列",
     "unparseable_value": "无法解析的值",
     "unknown_enum": "未知的枚举值",

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample_bank.duckdb"
-OUTPUTS = ROOT / "outputs"
+from postloan.paths import outputs_dir, sample_path
 
 
-def ensure_sample_bank(path: Path = SAMPLE) -> Path:
+def ensure_sample_bank(path: Path | None = None) -> Path:
+    path = Path(path or sample_path())
     if not path.exists():
         from postloan.sample.generate import generate_sample_bank
         from postloan.sample.writers import write_duckdb
@@ -18,8 +17,8 @@ def ensure_sample_bank(path: Path = SAMPLE) -> Path:
     return path
 
 
-def latest_published_run(month: str, outputs: Path = OUTPUTS) -> Path | None:
-    folder = outputs / month
+def latest_published_run(month: str, outputs: Path | None = None) -> Path | None:
+    folder = Path(outputs or outputs_dir()) / month
     runs = sorted(p for p in folder.glob("*/manifest.json")) if folder.exists() else []
     return runs[-1].parent if runs else None
 
@@ -41,7 +40,7 @@ def resolve_run_dir(run_dir: str = "", period: str = "", product: str = "meeting
     found = latest_published_run(period)
     if found and (found / "marts" / product).exists():
         return str(found), period
-    bench = OUTPUTS / ".workbench" / period
+    bench = outputs_dir() / ".workbench" / period
     if not (bench / "marts" / product / "month.json").exists():
         extract = extract or load_extract(ensure_sample_bank())
         marts = PRODUCTS[product].build(extract, parse_period(period), load_policy(), load_calendar())

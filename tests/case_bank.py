@@ -58,7 +58,9 @@ EXTRA = {
 def write_case_bank(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, spec in TABLES.items():
+        if spec.optional:
+            continue
         rows = TINY[name] + EXTRA.get(name, [])
-        (folder / f"{name}.csv").write_text(",".join(spec.column_names) + "\n" + "".join(r + "\n" for r in rows),
+        (folder / f"{name}.csv").write_text(",".join(c.name for c in spec.columns if not c.optional) + "\n" + "".join(r + "\n" for r in rows),
                                            encoding="utf-8")
     return folder

@@ -1,13 +1,25 @@
-"""Shared fixtures: one small sample bank per test session, in several carriers."""
+"""Shared fixtures: one small sample bank per test session, in several carriers.
+
+The suite does not depend on the machine's state: before anything is imported, the
+parameter files are taken from tests/fixtures/parameters/ (not the live parameters/ a bank
+edits), and the outputs and the workbooks' sample bank go to a temporary folder (not the
+checkout's outputs/ and data/). Notebook kernels started by nbval inherit the same."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
-import pytest
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="postloan-tests-"))
+os.environ["POSTLOAN_PARAMETERS_DIR"] = str(Path(__file__).resolve().parent / "fixtures" / "parameters")
+os.environ["POSTLOAN_OUTPUTS"] = str(_SESSION_DIR / "outputs")
+os.environ["POSTLOAN_SAMPLE"] = str(_SESSION_DIR / "data" / "sample_bank.duckdb")
 
-from postloan.sample.generate import generate_sample_bank
-from postloan.sample import writers
+import pytest  # noqa: E402
+
+from postloan.sample.generate import generate_sample_bank  # noqa: E402
+from postloan.sample import writers  # noqa: E402
 
 SEED = 20261129
 PG_URL = os.environ.get("POSTLOAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -58,3 +70,13 @@ def published_run(tmp_path_factory, sample_duckdb) -> Path:
     runs = list(out.glob("*/run-*"))
     assert len(runs) == 1
     return runs[0]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    """The session's temporary folder (outputs, sample bank, artifacts such as screenshots)."""
+    return _SESSION_DIR

@@ -12,7 +12,8 @@ from case_bank import write_case_bank
 from data_connectors import load_extract
 from postloan.accountability.build import build_accountability_marts
 from postloan.periods import parse_period
-from postloan.policy import PARAMETERS_DIR, load_calendar, load_policy
+from postloan.paths import parameters_dir
+from postloan.policy import load_calendar, load_policy
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +177,7 @@ def test_archive_title_warrant_and_first_inspection_lapses_equal_plain_queries(s
 
 def test_a_policy_threshold_changes_the_lapses_without_code(sample_review, tmp_path):
     e, m = sample_review
-    data = yaml.safe_load((PARAMETERS_DIR / "policy.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((parameters_dir() / "policy.yaml").read_text(encoding="utf-8"))
     data["inspection"]["first"]["days"] = {"corporate": 90, "small_business": 90, "individual": 90}
     data["collection"]["start"]["days"] = 45
     path = tmp_path / "policy.yaml"

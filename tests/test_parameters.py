@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from postloan.policy import PARAMETERS_DIR, ParameterError, load_calendar, load_policy
+from postloan.paths import parameters_dir
+from postloan.policy import ParameterError, load_calendar, load_policy
 from postloan.products import PRODUCTS
 from postloan.run.params import load_workbook_parameters, notebook_parameter_names
 
@@ -18,12 +19,12 @@ def test_policy_loads_with_unique_stable_ids():
     policy = load_policy()
     ids = policy.policy_ids()
     assert len(ids) >= 15
-    raw = (PARAMETERS_DIR / "policy.yaml").read_text(encoding="utf-8")
+    raw = (parameters_dir() / "policy.yaml").read_text(encoding="utf-8")
     assert raw.count("id: ") == len(ids)                  # no id used twice
 
 
 def test_policy_unknown_key_and_bad_value_are_named(tmp_path):
-    data = yaml.safe_load((PARAMETERS_DIR / "policy.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((parameters_dir() / "policy.yaml").read_text(encoding="utf-8"))
     data["warning"]["report_working_days"]["purple"] = 2
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -14,7 +14,8 @@ import yaml
 
 from data_connectors import load_extract
 from postloan.periods import parse_period
-from postloan.policy import PARAMETERS_DIR, load_calendar, load_policy
+from postloan.paths import parameters_dir
+from postloan.policy import load_calendar, load_policy
 from postloan.scorecard.build import build_scorecard_marts
 from postloan.scorecard.config import load_scorecard_config
 from tiny_bank import write_tiny_bank
@@ -112,7 +113,7 @@ def test_officer_with_no_book(sc):
 
 
 def _cfg(tmp_path, edit):
-    data = yaml.safe_load((PARAMETERS_DIR / "scorecard_policy.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((parameters_dir() / "scorecard_policy.yaml").read_text(encoding="utf-8"))
     edit(data)
     path = tmp_path / "scorecard_policy.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -175,7 +176,7 @@ def scorecard_run(tmp_path_factory, sample_duckdb):
     from postloan.cli import main
     out = tmp_path_factory.mktemp("sc_out")
     params = tmp_path_factory.mktemp("sc_params")
-    for f in PARAMETERS_DIR.glob("*.yaml"):
+    for f in parameters_dir().glob("*.yaml"):
         shutil.copy(f, params / f.name)
     spec = yaml.safe_load((params / "scorecards.yaml").read_text(encoding="utf-8"))
     spec["parameters"]["officers_per_part"] = PER_PART

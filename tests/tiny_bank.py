@@ -69,6 +69,8 @@ ROWS = {
 def write_tiny_bank(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, spec in TABLES.items():
-        text = ",".join(spec.column_names) + "\n" + "".join(r + "\n" for r in ROWS[name])
+        if spec.optional:
+            continue                  # the optional tables and columns are left out, as many banks will
+        text = ",".join(c.name for c in spec.columns if not c.optional) + "\n" + "".join(r + "\n" for r in ROWS[name])
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from postloan.policy import PARAMETERS_DIR, load_model
+from postloan.paths import parameters_dir
+from postloan.policy import load_model
 
 DUTIES = ["first_inspection", "routine_inspection", "warning_report", "warning_handling", "warning_entry",
           "collateral_revaluation", "title_warrant", "entrusted_payment", "collection_start", "collection_conduct",
@@ -93,4 +94,4 @@ class AccountabilityConfig(_Strict):
 
 
 def load_accountability_config(path: Path | str | None = None) -> AccountabilityConfig:
-    return load_model(Path(path) if path else PARAMETERS_DIR / "accountability_policy.yaml", AccountabilityConfig)
+    return load_model(Path(path) if path else parameters_dir() / "accountability_policy.yaml", AccountabilityConfig)

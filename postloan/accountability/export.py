@@ -7,6 +7,7 @@ import pandas as pd
 
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
+from postloan.present.excel import write_workbook
 
 DRAFT = "本材料为系统生成的责任认定建议稿，仅供责任认定委员会审议，不构成最终处理决定。"
 
@@ -32,48 +33,45 @@ def write_register(m: Marts, scope: str, path: Path) -> Path:
     det = scope_frame(m["accountability_determinations"], scope)
     tl = scope_frame(m["accountability_timeline"], scope)
     names = dict(zip(m["officers"]["officer_id"], m["officers"]["name"]))
-    tmp = path.with_name(path.stem + ".tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        pd.DataFrame({"说明": [DRAFT, "委员会认定、申诉两列由责任认定委员会填写；申诉不得加重处理。"]}).to_excel(
-            xw, sheet_name="说明", index=False)
-        pd.DataFrame({"案件编号": cases.get("case_id"), "借据号": cases.get("loan_id"), "客户号": cases.get("customer_id"),
-                      "客户名称": cases.get("customer_name"), "原因": cases.get("reason_cn"),
-                      "案件日期": pd.to_datetime(cases.get("case_date")).dt.date if len(cases) else None,
-                      "风险余额": cases.get("case_balance"), "已回收": cases.get("recovered"),
-                      "普惠免责范围": cases.get("inclusive_scope")}).to_excel(xw, sheet_name="案件", index=False)
-        if len(lapses):
-            pd.DataFrame({"案件编号": lapses["case_id"], "借据号": lapses["loan_id"], "职责": lapses["duty_cn"],
-                          "环节": lapses["stage_cn"], "应履行日": lapses["due_date"].dt.date,
-                          "履行日": lapses["done_date"].dt.date, "状态": lapses["status_cn"],
-                          "逾期天数": lapses["days_late"], "责任人": lapses["officer_id"].map(lambda o: f"{names.get(o, '')}（{o}）" if isinstance(o, str) else "无人管户"),
-                          "严重程度": lapses["severity_cn"], "计分": lapses["points"], "编号": lapses["ref"],
-                          "委员会认定": "", "申诉": ""}).to_excel(xw, sheet_name="失职事项", index=False)
-        if len(det):
-            pd.DataFrame({"案件编号": det["case_id"], "工号": det["officer_id"], "姓名": det["officer_name"],
-                          "责任程度": det["degree_cn"], "免责认定": det["exoneration_cn"], "依据": det["basis"],
-                          "理由": det["reason"], "失职计分": det["points"], "损失": det["loss"],
-                          "建议处理": det["sanction_cn"], "委员会最终认定": "", "申诉": "",
-                          "申诉结果（不得加重）": ""}).to_excel(xw, sheet_name="责任认定", index=False)
-        ok = tl[tl["status"] == "on_time"] if len(tl) else tl
-        if len(ok):
-            pd.DataFrame({"案件编号": ok["case_id"], "工号": ok["officer_id"], "职责": ok["duty_cn"],
-                          "应履行日": ok["due_date"].dt.date, "履行日": ok["done_date"].dt.date,
-                          "编号": ok["ref"]}).to_excel(xw, sheet_name="尽职证据", index=False)
-    tmp.replace(path)
-    return path
+    sheets = [("说明", pd.DataFrame({"说明": [DRAFT, "委员会认定、申诉两列由责任认定委员会填写；申诉不得加重处理。"]})),
+              ("案件", pd.DataFrame({"案件编号": cases.get("case_id"), "借据号": cases.get("loan_id"), "客户号": cases.get("customer_id"),
+                                   "客户名称": cases.get("customer_name"), "原因": cases.get("reason_cn"),
+                                   "案件日期": pd.to_datetime(cases.get("case_date")).dt.date if len(cases) else None,
+                                   "风险余额": cases.get("case_balance"), "已回收": cases.get("recovered"),
+                                   "普惠免责范围": cases.get("inclusive_scope")}))]
+    if len(lapses):
+        sheets.append(("失职事项", pd.DataFrame({
+            "案件编号": lapses["case_id"], "借据号": lapses["loan_id"], "职责": lapses["duty_cn"],
+            "环节": lapses["stage_cn"], "应履行日": lapses["due_date"].dt.date,
+            "履行日": lapses["done_date"].dt.date, "状态": lapses["status_cn"],
+            "逾期天数": lapses["days_late"], "责任人": lapses["officer_id"].map(lambda o: f"{names.get(o, '')}（{o}）" if isinstance(o, str) else "无人管户"),
+            "严重程度": lapses["severity_cn"], "计分": lapses["points"], "编号": lapses["ref"],
+            "委员会认定": "", "申诉": ""})))
+    if len(det):
+        sheets.append(("责任认定", pd.DataFrame({
+            "案件编号": det["case_id"], "工号": det["officer_id"], "姓名": det["officer_name"],
+            "责任程度": det["degree_cn"], "免责认定": det["exoneration_cn"], "依据": det["basis"],
+            "理由": det["reason"], "失职计分": det["points"], "损失": det["loss"],
+            "建议处理": det["sanction_cn"], "委员会最终认定": "", "申诉": "",
+            "申诉结果（不得加重）": ""})))
+    ok = tl[tl["status"] == "on_time"] if len(tl) else tl
+    if len(ok):
+        sheets.append(("尽职证据", pd.DataFrame({"案件编号": ok["case_id"], "工号": ok["officer_id"], "职责": ok["duty_cn"],
+                                             "应履行日": ok["due_date"].dt.date, "履行日": ok["done_date"].dt.date,
+                                             "编号": ok["ref"]})))
+    return write_workbook(path, sheets)
 
 
 def write_case_files(m: Marts, scope: str, folder: Path) -> list[tuple[str, Path]]:
     """One self-contained HTML case file per case of the scope (the runner prints each to PDF)."""
     from postloan.present.accountability import case_page_html
-    from postloan.run.export import PAGE_CSS
+    from postloan.run.export import page_html
     out = []
     cases_dir = folder / f"{scope}_cases"
     cases_dir.mkdir(exist_ok=True)
     for case_id in scope_frame(m["accountability_cases"], scope).get("case_id", []):
         body = case_page_html(m, case_id)
         path = cases_dir / f"{case_id}.html"
-        path.write_text(f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{case_id} 责任认定案卷</title>'
-                        f"{PAGE_CSS}</head><body>{body}</body></html>\n", encoding="utf-8")
+        path.write_text(page_html(f"{case_id} 责任认定案卷", body), encoding="utf-8")
         out.append(("html", path))
     return out

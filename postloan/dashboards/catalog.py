@@ -2,15 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-OUTPUTS_ENV = "POSTLOAN_OUTPUTS"
-
-
-def outputs_dir() -> Path:
-    from postloan.workbench import OUTPUTS
-    return Path(os.environ.get(OUTPUTS_ENV) or OUTPUTS)
+from postloan.paths import OUTPUTS_ENV, outputs_dir  # noqa: F401  (OUTPUTS_ENV re-exported)
 
 
 def catalog(outputs: Path | None = None) -> dict:

@@ -6,7 +6,6 @@ per-case HTML/PDF files); nothing is computed from the extract here.
 from __future__ import annotations
 
 import base64
-import html
 import io
 
 import pandas as pd
@@ -18,7 +17,7 @@ from postloan.marts.scope import scope_frame, scope_name
 from postloan.present import fmt
 from postloan.present.fonts import setup_fonts
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, kpis, lead, table
+from postloan.present.tables import CSS, heading, kpis, lead, table
 
 MARK = {"on_time": ("o", "按时"), "late": ("^", "逾期完成"), "missing": ("x", "未履行"), "lapse": ("s", "违规")}
 
@@ -67,7 +66,7 @@ def case_page_html(m: Marts, case_id: str) -> str:
     det = m["accountability_determinations"]
     det = det[det["case_id"] == case_id]
     parts = [CSS, '<div style="break-before: page"></div>',
-             f'<h2 class="pl">{case_id} 责任认定案卷：{html.escape(str(c.customer_name))}（{c.customer_id}）借据 {c.loan_id}</h2>',
+             heading(2, f"{case_id} 责任认定案卷：{c.customer_name}（{c.customer_id}）借据 {c.loan_id}"),
              f'<p class="pl pl-note"><b>{DRAFT}</b></p>',
              kpis([("认定原因", c.reason_cn), ("案件日期", fmt.day(c.case_date)), ("风险余额", fmt.money(c.case_balance, "万元")),
                    ("已回收", fmt.money(c.recovered, "万元")), ("普惠免责范围", "是" if c.inclusive_scope else "否")]),
@@ -104,7 +103,7 @@ def show_register(m: Marts, scope: str):
     lapses = scope_frame(m["accountability_lapses"], scope)
     det = scope_frame(m["accountability_determinations"], scope)
     label = m["period"].iloc[0]["label_cn"]
-    display(HTML(CSS + f'<h1 class="pl">{scope_name(m["branches"], scope)} 贷后管理工作责任追究（{label}）</h1>'
+    display(HTML(CSS + heading(1, f'{scope_name(m["branches"], scope)} 贷后管理工作责任追究（{label}）')
                  + f'<p class="pl pl-note"><b>{DRAFT}</b></p>'))
     by_class = det[det["degree"] != "leadership"].groupby("exoneration_cn").size() if len(det) else pd.Series(dtype=int)
     display(HTML(lead(f"本期纳入责任认定的案件 {len(cases)} 笔，梳理出失职事项 {len(lapses)} 项；",

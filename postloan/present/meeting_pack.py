@@ -23,7 +23,7 @@ from postloan.marts.warnings import FLOW_LABELS
 from postloan.policy import CLASS_ORDER, load_policy
 from postloan.present import charts, fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, kpis, lead, table
+from postloan.present.tables import CSS, heading, kpis, lead, table
 
 CLS = enum_labels("classification")
 
@@ -92,7 +92,7 @@ def _show(*parts):
 
 def show_header(pack: Pack):
     f = pack.figures
-    _show(CSS, f'<h1 class="pl">{pack.scope_label} 贷后管理例会材料（{fmt.month_cn(pack.month)}）</h1>',
+    _show(CSS, heading(1, f"{pack.scope_label} 贷后管理例会材料（{fmt.month_cn(pack.month)}）"),
           kpis([("贷款余额", fmt.money(f["total_balance"], pack.unit)),
                 ("不良贷款余额", fmt.money(f["npl_balance"], pack.unit)),
                 ("不良率", fmt.pct(f["npl_ratio"])), ("关注类占比", fmt.pct(f["special_mention_ratio"])),

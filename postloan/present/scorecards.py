@@ -10,7 +10,6 @@ All values come from the scorecard marts; nothing is computed from the extract h
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +21,7 @@ from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
 from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, kpis, lead, table
+from postloan.present.tables import CSS, heading, kpis, lead, table
 from postloan.scorecard.export import DUTY_CN, page_sets
 
 ROLE = enum_labels("officer_role")
@@ -70,7 +69,7 @@ def show_ranking(book: ScorecardBook):
     t = book.totals()
     rated = t[t["rated"]]
     counts = rated["grade_name"].value_counts()
-    display(HTML(CSS + PAGE_CSS + f'<h1 class="pl">{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）</h1>'))
+    display(HTML(CSS + PAGE_CSS + heading(1, f'{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）')))
     display(HTML(lead(f"参与考核的客户经理 {len(t)} 人，其中评级 {len(rated)} 人、因样本不足不评级 {len(t) - len(rated)} 人；",
                       "等级分布：" + "，".join(f"{g} {int(counts.get(g, 0))} 人" for g in ["优秀", "良好", "合格", "不合格"]) + "；",
                       f"平均得分 {rated['total_score'].mean():.1f} 分。" if len(rated) else "")))
@@ -145,8 +144,8 @@ def show_part_index(book: ScorecardBook, per_part: int):
 
 
 def show_part_title(book: ScorecardBook, part: int):
-    display(HTML(CSS + PAGE_CSS + f'<h1 class="pl">{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）'
-                 f' · 个人考核评价表第 {part} 册</h1>'))
+    display(HTML(CSS + PAGE_CSS + heading(1, f'{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）'
+                                          f" · 个人考核评价表第 {part} 册")))
 
 
 def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
@@ -171,8 +170,8 @@ def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
     for r in t.itertuples():
         ind = ind_by.get(r.officer_id, empty_ind)
         score = "—" if pd.isna(r.total_score) else f"{r.total_score:.2f}"
-        head = (f'<div class="pl-page"></div><h2 class="pl">{html.escape(r.name)}（{r.officer_id}）'
-                f' · {html.escape(str(book.branch([r.branch_id]).iat[0]))} · {ROLE.get(r.role, r.role)}</h2>')
+        head = '<div class="pl-page"></div>' + heading(
+            2, f"{r.name}（{r.officer_id}） · {book.branch([r.branch_id]).iat[0]} · {ROLE.get(r.role, r.role)}")
         rank = "—" if pd.isna(r.rank_branch) else f"{int(r.rank_branch)}/{int(r.n_branch)}"
         rank_role = "—" if pd.isna(r.rank_role) else f"{int(r.rank_role)}/{int(r.n_role)}"
         box = kpis([("总分", score), ("等级", r.grade_name), ("行内排名", rank), ("岗位排名", rank_role),

@@ -25,6 +25,19 @@ table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-
 """
 
 
+def esc(value) -> str:
+    """Text for HTML: the one escaping of the suite. Everything that comes from data (names,
+    ids, branch names, free text) passes through here or through `table`, `lead`, `kpis`
+    and `heading`, which call it."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else html.escape(str(value))
+
+
+def heading(level: int, *parts, cls: str = "pl", id: str | None = None) -> str:
+    """<h1>…<h4> whose text (which may hold a branch name, an id or a customer name) is escaped."""
+    attrs = f' class="{cls}"' + (f' id="{esc(id)}"' if id else "")
+    return f"<h{level}{attrs}>{''.join(esc(p) for p in parts)}</h{level}>"
+
+
 def _cell(v, kind):
     if kind == "money":
         return fmt.num(v), "n"
@@ -38,8 +51,8 @@ def _cell(v, kind):
         return fmt.day(v), ""
     if kind and kind.startswith("enum:"):
         labels = enum_labels(kind[5:])
-        return html.escape(labels.get(v, "" if pd.isna(v) else str(v))), ""
-    return ("" if v is None or (not isinstance(v, str) and pd.isna(v)) else html.escape(str(v))), ""
+        return esc(labels.get(v, v)), ""
+    return esc(v), ""
 
 
 def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empty: str = "本月无。") -> str:
@@ -47,9 +60,9 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
     int, date, enum:<name>, or None for text. Shows the first `top_n` rows and says how
     many more there are."""
     if df is None or len(df) == 0:
-        return f'<p class="pl pl-note">{html.escape(empty)}</p>'
+        return f'<p class="pl pl-note">{esc(empty)}</p>'
     shown = df if top_n is None else df.head(top_n)
-    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in columns)
+    head = "".join(f"<th>{esc(h)}</th>" for _, h, _ in columns)
     rows = []
     for _, r in shown.iterrows():
         cells = []
@@ -64,9 +77,9 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
 
 
 def lead(*sentences: str) -> str:
-    return '<p class="pl pl-lead">' + "".join(html.escape(s) for s in sentences if s) + "</p>"
+    return '<p class="pl pl-lead">' + "".join(esc(s) for s in sentences if s) + "</p>"
 
 
 def kpis(items: list[tuple[str, str]]) -> str:
     return '<div class="pl pl-kpis">' + "".join(
-        f'<div class="pl-kpi">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in items) + "</div>"
+        f'<div class="pl-kpi">{esc(k)}<b>{esc(v)}</b></div>' for k, v in items) + "</div>"

@@ -26,6 +26,11 @@ tr { break-inside: avoid; }
 </style>
 """
 
+# What a published page may do: show its own inline styles and data: images. No script of any
+# kind, no request to any address (a payload that slipped past escaping still cannot run or call out).
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+            "script-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
+
 CHROMIUM_CANDIDATES = ["chromium", "chromium-browser", "google-chrome"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -49,7 +54,14 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_output_prompt=True,
                             exclude_input_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(nb)
+    return page_html(title, body)
+
+
+def page_html(title: str, body: str) -> str:
+    """A self-contained A4 page: the title escaped, and a Content-Security-Policy that lets
+    nothing run and nothing load from anywhere (inline styles and data: images only)."""
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
             f"<title>{html.escape(title)}</title>{PAGE_CSS}</head><body>{body}</body></html>\n")
 
 
@@ -66,16 +78,27 @@ def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS) -> Non
 async def _print_all(jobs: list[tuple[Path, Path]], workers: int) -> None:
     from playwright.async_api import async_playwright
     queue = list(reversed(jobs))
+    allowed = {h.resolve().as_uri() for h, _ in jobs}
     async with async_playwright() as pw:
         try:
             browser = await pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS[1:])
         except Exception as exc:
             raise ExportError(f"无法启动 Chromium 打印 PDF (pdf_failed)：{type(exc).__name__}: {str(exc)[:300]}") from None
+        # Pages from data print with JavaScript off and every request refused but the page itself:
+        # a payload that slipped past escaping can neither run nor reach the network.
+        context = await browser.new_context(java_script_enabled=False, offline=True, service_workers="block")
+
+        async def only_the_page(route):
+            if route.request.url in allowed:
+                await route.continue_()
+            else:
+                await route.abort("blockedbyclient")
+        await context.route("**/*", only_the_page)
 
         async def worker():
             while queue:
                 html_path, pdf_path = queue.pop()
-                page = await browser.new_page()
+                page = await context.new_page()
                 try:
                     await page.goto(html_path.resolve().as_uri(), wait_until="load")
                     await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
@@ -86,6 +109,7 @@ async def _print_all(jobs: list[tuple[Path, Path]], workers: int) -> None:
         try:
             await asyncio.gather(*(worker() for _ in range(min(workers, len(jobs)))))
         finally:
+            await context.close()
             await browser.close()
 
 

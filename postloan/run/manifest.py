@@ -24,6 +24,8 @@ def extract_fingerprint(tables: dict[str, pd.DataFrame]) -> str:
     same fingerprint whichever carrier it came from."""
     h = hashlib.sha256()
     for name, spec in TABLES.items():
+        if name not in tables:          # an optional table the extract does not provide
+            continue
         frame = tables[name].sort_values(list(spec.key), kind="mergesort").reset_index(drop=True)
         h.update(name.encode())
         h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())

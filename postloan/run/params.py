@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from postloan.policy import PARAMETERS_DIR, ParameterError, describe_validation_error, load_model
+from postloan.contract import BRANCH_ID_PATTERN
+from postloan.paths import parameters_dir
+from postloan.policy import ParameterError, describe_validation_error, load_model
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -22,7 +24,7 @@ PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
 class _RunParams(BaseModel):
     """What every workbook receives from the run: the scope and the run folder."""
     model_config = ConfigDict(extra="forbid")
-    scope: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    scope: str = Field(pattern=rf"^{BRANCH_ID_PATTERN}$")      # "all" or a branch id, by the contract's rule
     run_dir: str
 
 
@@ -62,7 +64,7 @@ def notebook_parameter_names(notebook: Path) -> set[str]:
 def load_workbook_parameters(product, notebook: Path, path: Path | None = None) -> dict:
     """The bank's settings for one workbook (parameters/<product>.yaml), validated:
     the file's shape, each key against the model and against the notebook's cell."""
-    path = Path(path) if path else PARAMETERS_DIR / f"{product.name}.yaml"
+    path = Path(path) if path else parameters_dir() / f"{product.name}.yaml"
     spec = load_model(path, ParameterFile)
     if spec.workbook != product.name:
         raise ParameterError(f"参数文件 {path} 属于工作簿 {spec.workbook!r}，不是 {product.name!r} (parameters_wrong_workbook)")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,17 +58,63 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def _run_id(out_month: Path) -> str:
+OWNER = ".owner"       # in a run's temporary folder: the pid of the process building it
+
+
+def _reserve(out: Path, month: str) -> tuple[str, Path]:
+    """A run id no other run holds and its temporary folder, created atomically: two runs started
+    in the same second get run-…-HHMMSS and run-…-HHMMSS-2, and both publish."""
     base = dt.datetime.now(BEIJING).strftime("run-%Y%m%d-%H%M%S")
-    run_id, k = base, 1
-    while (out_month / run_id).exists():
-        k += 1
-        run_id = f"{base}-{k}"
-    return run_id
+    for k in range(1, 1000):
+        run_id = base if k == 1 else f"{base}-{k}"
+        if (out / month / run_id).exists():
+            continue
+        tmp = out / f".tmp-{month}-{run_id}"
+        try:
+            tmp.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        (tmp / OWNER).write_text(str(os.getpid()), encoding="utf-8")
+        return run_id, tmp
+    raise RunError(f"无法为 {month} 分配运行编号 (run_id_exhausted)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_abandoned(out: Path, month: str) -> list[Path]:
+    """Remove the temporary folders of this month's runs whose process is gone (killed with -9,
+    a power cut); a folder of a run still going is left alone."""
+    removed = []
+    for tmp in sorted(Path(out).glob(f".tmp-{month}-run-*")):
+        try:
+            pid = int((tmp / OWNER).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            pid = 0
+        if pid and _alive(pid) and pid != os.getpid():
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp)
+    return removed
+
+
+class RunInterrupted(BaseException):
+    """SIGTERM (systemd, a container stop): unwind so that the temporary folder is removed."""
+
+
+def _on_sigterm(signum, frame):
+    raise RunInterrupted(f"收到终止信号 {signal.Signals(signum).name}")
 
 
 def run(req: RunRequest) -> Path:
-    from data_connectors import load_extract
+    from data_connectors import load_extract, shown_source
 
     started = dt.datetime.now(BEIJING)
     t0 = time.perf_counter()
@@ -106,7 +154,7 @@ def run(req: RunRequest) -> Path:
         find_chromium()
     # 2 extract
     mark("parameters")
-    _say(f"[2/{steps}] 读取并校验数据 (validate)：{req.source}")
+    _say(f"[2/{steps}] 读取并校验数据 (validate)：{shown_source(req.source)}")
     extract = load_extract(req.source, **req.source_options)
     months = extract["loan_month"]["month"]
     period = parse_period(req.month or str(months.max()))
@@ -130,10 +178,11 @@ def run(req: RunRequest) -> Path:
     _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
     marts = {name: PRODUCTS[name].build(extract, period, policy, calendar) for name in req.products}
     out_month = Path(req.out) / month
-    run_id = _run_id(out_month)
-    tmp = Path(req.out) / f".tmp-{month}-{run_id}"
-    tmp.mkdir(parents=True)
+    for old in clean_abandoned(Path(req.out), month):
+        _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")
+    run_id, tmp = _reserve(Path(req.out), month)
     outputs = []
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
         for name, m in marts.items():
             freeze_marts(m, tmp / "marts" / name)
@@ -219,6 +268,7 @@ def run(req: RunRequest) -> Path:
         write_manifest(tmp / "manifest.json", manifest)
         out_month.mkdir(parents=True, exist_ok=True)
         final = out_month / run_id
+        (tmp / OWNER).unlink()
         os.replace(tmp, final)           # the publication: one rename
     except BaseException as exc:
         failed = Path(req.out) / ".failed" / month / run_id
@@ -232,7 +282,12 @@ def run(req: RunRequest) -> Path:
             raise RunError(f"{exc}\n未发布任何输出；失败的工作簿保存在 {failed}") from None
         if isinstance(exc, ExportError):
             raise RunError(f"{exc}\n未发布任何输出。") from None
+        if isinstance(exc, RunInterrupted):
+            raise RunError(f"{exc}，运行中止 (interrupted)；临时目录已删除，未发布任何输出。") from None
         raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     _say(f"完成：{month} 已发布到 {final}（用时 {time.perf_counter() - t0:.1f}s）")
     return final
 

@@ -112,10 +112,10 @@ def _mark_restructures(ctx: Context) -> None:
 
 
 def _shape(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep the contract's columns in its order; dates as datetime64[ns]."""
-    spec = TABLES[name]
-    out = frame[[c.name for c in spec.columns]].reset_index(drop=True).copy()
-    for col in spec.columns:
+    """Keep the contract's columns in its order (optional ones where generated); dates as datetime64[ns]."""
+    columns = [c for c in TABLES[name].columns if c.name in frame.columns or not c.optional]
+    out = frame[[c.name for c in columns]].reset_index(drop=True).copy()
+    for col in columns:
         if col.type in ("date", "datetime") and not isinstance(out[col.name].dtype, pd.CategoricalDtype):
             out[col.name] = pd.to_datetime(pd.Series(out[col.name].to_numpy())).astype("datetime64[ns]")
     return out

@@ -52,6 +52,11 @@ def _text_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _columns(spec, frame: pd.DataFrame) -> list:
+    """The contract's columns that the frame holds (an optional column may be left out), in contract order."""
+    return [c for c in spec.columns if c.name in frame.columns]
+
+
 def _check_target(path: Path, overwrite: bool):
     if path.exists() and not overwrite:
         raise TargetExists(f"目标已存在，未覆盖 (target_exists)：{path}。如需替换请加 --overwrite。")
@@ -86,10 +91,10 @@ def write_duckdb(tables: dict[str, pd.DataFrame], path, overwrite: bool = False)
             if spec is None:
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
             else:
-                cols = ", ".join(f'"{c.name}" {_columns_sql_type(name, c)}' for c in spec.columns)
+                cols = ", ".join(f'"{c.name}" {_columns_sql_type(name, c)}' for c in _columns(spec, frame))
                 key = f", PRIMARY KEY ({', '.join(spec.key)})" if spec.key and name != "loan_month" else ""
                 con.execute(f'CREATE TABLE "{name}" ({cols}{key})')
-                select = ", ".join(f'CAST("{c.name}" AS {_columns_sql_type(name, c)})' for c in spec.columns)
+                select = ", ".join(f'CAST("{c.name}" AS {_columns_sql_type(name, c)})' for c in _columns(spec, frame))
                 con.execute(f'INSERT INTO "{name}" SELECT {select} FROM _frame')
             con.unregister("_frame")
     _publish(tmp, path)
@@ -148,7 +153,7 @@ def write_sql(tables, url: str, schema: str | None = None, table_prefix: str = "
                     continue
                 cols = [sa.Column(c.name, sa.Numeric(10, 6) if (name, c.name) in RATE_COLUMNS else
                                   (sa.Text() if c.name in ("findings", "item", "measures") else types[c.type]))
-                        for c in spec.columns]
+                        for c in _columns(spec, frame)]
                 t = sa.Table(table_prefix + name, md, *cols)
                 t.drop(conn, checkfirst=True)
                 t.create(conn)

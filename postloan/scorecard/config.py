@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from postloan.policy import PARAMETERS_DIR, load_model
+from postloan.paths import parameters_dir
+from postloan.policy import load_model
 
 Duty = Literal["inspection", "inspection_quality", "warning_report", "warning_handling", "warning_entry",
                "new_npl", "recovery", "archive", "meeting_action"]
@@ -110,4 +111,4 @@ class ScorecardConfig(_Strict):
 
 
 def load_scorecard_config(path: Path | str | None = None) -> ScorecardConfig:
-    return load_model(Path(path) if path else PARAMETERS_DIR / "scorecard_policy.yaml", ScorecardConfig)
+    return load_model(Path(path) if path else parameters_dir() / "scorecard_policy.yaml", ScorecardConfig)

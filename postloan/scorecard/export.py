@@ -9,6 +9,7 @@ import pandas as pd
 from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
+from postloan.present.excel import write_workbook
 
 DUTY_CN = {"inspection": "检查", "inspection_quality": "检查质量抽查", "warning_report": "预警报告",
            "warning_handling": "预警处置", "warning_entry": "预警录入", "archive": "档案归档",
@@ -26,8 +27,6 @@ def _current(m: Marts, name: str, scope: str) -> pd.DataFrame:
     t = scope_frame(m[name], scope)
     return t[t["period"] == m.month]
 
-
-EXCEL_ROWS = 1_000_000
 
 
 def page_sets(m: Marts, scope: str, per_set: int) -> list[list[str]]:
@@ -92,12 +91,4 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
     lib = ind[["indicator_id", "indicator_name", "weight", "target", "direction"]].drop_duplicates("indicator_id")
     lib = lib.rename(columns={"indicator_id": "指标编号", "indicator_name": "指标", "weight": "权重",
                               "target": "目标", "direction": "方向"})
-    tmp = path.with_name(path.stem + ".tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
-        sheet.to_excel(xw, sheet_name="考核结果", index=False)
-        for k in range(0, max(len(detail), 1), EXCEL_ROWS):   # an Excel sheet holds 1,048,576 rows
-            detail.iloc[k:k + EXCEL_ROWS].to_excel(xw, sheet_name="明细" if k == 0 else f"明细{k // EXCEL_ROWS + 1}",
-                                                   index=False)
-        lib.to_excel(xw, sheet_name="指标说明", index=False)
-    tmp.replace(path)
-    return path
+    return write_workbook(path, [("考核结果", sheet), ("明细", detail), ("指标说明", lib)])

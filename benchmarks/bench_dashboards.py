@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from postloan.cli import main as cli, voila_command  # noqa: E402
+from postloan.cli import main as cli  # noqa: E402
 from postloan.run.export import CHROMIUM_FLAGS, find_chromium  # noqa: E402
 
-TOKEN = "bench"
+TOKEN = "bench-token-0123456789"
 VIEW = "(document.querySelector('.widget-output') || {innerText: ''}).innerText"
 
 
@@ -49,8 +49,9 @@ def _publish(size: str, work: Path) -> Path:
 def _serve(outputs: Path, preheat: bool):
     port = _port()
     log = open(outputs.parent / f"voila-{'preheat' if preheat else 'cold'}.log", "w")
-    proc = subprocess.Popen(voila_command(port, TOKEN, preheat=preheat),
-                            env={**os.environ, "POSTLOAN_OUTPUTS": str(outputs)}, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "postloan.cli", "serve", "--port", str(port), "--outputs", str(outputs)]
+                            + ([] if preheat else ["--no-preheat"]),
+                            env={**os.environ, "POSTLOAN_DASHBOARD_TOKEN": TOKEN}, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -59,12 +59,25 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-pdf", action="store_true", help="不生成 PDF（默认：已安装 Chromium 时生成）")
     r.add_argument("--pdf", action="store_true", help="必须生成 PDF；未安装 Chromium 时报错")
 
-    d = sub.add_parser("serve", help="以只读仪表板方式提供已发布结果 (Voila dashboards)")
-    d.add_argument("--port", type=int, default=8866)
+    d = sub.add_parser("serve", help="以只读仪表板方式提供已发布结果 (Voila dashboards)",
+                       description="只读仪表板（Voila）。令牌从 --token-file 或环境变量 POSTLOAN_DASHBOARD_TOKEN 读取，"
+                                   "不写在命令行上；都没有时随机生成并打印一次。有 parameters/access.yaml 时按用户授权。"
+                                   "SIGTERM/SIGINT 停止服务并关闭全部内核。")
+    d.add_argument("--port", type=int, default=8866, help="端口（默认 %(default)s；被占用时报错退出）")
     d.add_argument("--outputs", default="outputs", help="已发布结果所在目录（默认 outputs）")
-    d.add_argument("--token", default=None, help="访问令牌（默认随机生成并打印一次）")
+    d.add_argument("--token-file", default=None, help="共享令牌所在文件（单令牌模式；无 access.yaml 时）")
+    d.add_argument("--access", default=None,
+                   help="用户与权限文件（默认 parameters/access.yaml，存在时启用按用户授权与审计日志）")
     d.add_argument("--ip", default="127.0.0.1", help="监听地址（默认仅本机 127.0.0.1）")
+    d.add_argument("--max-kernels", type=int, default=20,
+                   help="同时存在的内核上限（含预热内核，默认 %(default)s；每个约 250–350 MB）")
     d.add_argument("--no-preheat", action="store_true", help="不预热内核")
+    d.add_argument("--cull-idle", type=int, default=900, help="空闲多少秒的内核被回收（默认 %(default)s）")
+    d.add_argument("--cull-interval", type=int, default=300, help="检查空闲内核的间隔秒数（默认 %(default)s）")
+
+    t = sub.add_parser("token", help="生成个人访问令牌及其 sha256 (for parameters/access.yaml)",
+                       description="生成一个随机令牌：令牌本身交给用户，sha256 写入 parameters/access.yaml 的 token_sha256。")
+    t.add_argument("--user", default="user", help="用户 id，仅用于打印的提示")
     return parser
 
 
@@ -163,35 +176,46 @@ def cmd_run(args) -> int:
     return 0
 
 
-def voila_command(port: int, token: str, ip: str = "127.0.0.1", preheat: bool = True,
-                  cull_idle: int = 900, cull_interval: int = 300) -> list[str]:
-    """Voila over the dedicated dashboards folder only: no sources, no tracebacks, a token,
-    idle kernels culled (well above page-load time, so a preheated kernel is never culled early)."""
-    from postloan.run.runner import ROOT
-    return [sys.executable, "-m", "voila", str(ROOT / "workbooks" / "dashboards"), "--no-browser",
-            f"--port={port}", f"--Voila.ip={ip}", f"--token={token}", f"--preheat_kernel={preheat}",
-            "--show_tracebacks=False", "--strip_sources=True",
-            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
-            f"--MappingKernelManager.cull_interval={cull_interval}"]
-
-
 def cmd_serve(args) -> int:
-    import os
-    import secrets
-    import subprocess
+    from postloan.dashboards.server import ServeError, ServeOptions, resolve_token, serve
+    from postloan.paths import parameters_dir
+    from postloan.policy import ParameterError
     outputs = Path(args.outputs).resolve()
     if not outputs.is_dir():
         print(f"输出目录不存在 (outputs_missing)：{outputs}", file=sys.stderr)
         return 2
-    token = args.token or secrets.token_urlsafe(24)
-    env = {**os.environ, "POSTLOAN_OUTPUTS": str(outputs)}
-    print(f"仪表板：http://{args.ip}:{args.port}/voila/render/index.ipynb?token={token}", flush=True)
-    return subprocess.call(voila_command(args.port, token, args.ip, not args.no_preheat), env=env)
+    access = Path(args.access) if args.access else parameters_dir() / "access.yaml"
+    access = access if (args.access or access.exists()) else None
+    try:
+        token, generated = (None, False) if access else resolve_token(args.token_file)
+        options = ServeOptions(port=args.port, ip=args.ip, outputs=outputs, token=token, access_file=access,
+                               preheat=not args.no_preheat, max_kernels=args.max_kernels,
+                               cull_idle=args.cull_idle, cull_interval=args.cull_interval)
+        if access:
+            print(f"仪表板（按用户授权：{access}）：http://{args.ip}:{args.port}/voila/render/index.ipynb?token=<个人令牌>",
+                  flush=True)
+        else:
+            shown = token if generated else "<令牌文件或 POSTLOAN_DASHBOARD_TOKEN 中的令牌>"
+            print(f"仪表板：http://{args.ip}:{args.port}/voila/render/index.ipynb?token={shown}", flush=True)
+        return serve(options)
+    except (ServeError, ParameterError) as exc:
+        print(f"无法启动仪表板 (serve_failed)：{exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_token(args) -> int:
+    import hashlib
+    import secrets
+    token = secrets.token_urlsafe(24)
+    print(f"令牌（交给用户 {args.user}，只显示这一次）：{token}")
+    print(f"写入 parameters/access.yaml：  token_sha256: {hashlib.sha256(token.encode()).hexdigest()}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"sample": cmd_sample, "validate": cmd_validate, "run": cmd_run, "serve": cmd_serve}[args.command](args)
+    return {"sample": cmd_sample, "validate": cmd_validate, "run": cmd_run, "serve": cmd_serve,
+            "token": cmd_token}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,16 @@
 """The Voila dashboards in a real headless Chromium, over a published run of the sample bank.
 
-Starts the Voila command of `postloan serve` (preheated kernels, token, 127.0.0.1) on a
+Starts `postloan serve` (preheated kernels, token from the environment, 127.0.0.1) on a
 free port; drives Debian's chromium through Playwright (no browser download). Expected
 figures come from the run's figures JSON, formatted independently here. Screenshots of
-each dashboard go to tests/artifacts/."""
+each dashboard go to the session's temporary folder (POSTLOAN_TEST_ARTIFACTS to keep them)."""
 from __future__ import annotations
 
 import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import servers_required
-from postloan.cli import voila_command
+from conftest import _SESSION_DIR, servers_required
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TOKEN = "test-token-123"
+ARTIFACTS = Path(os.environ.get("POSTLOAN_TEST_ARTIFACTS") or _SESSION_DIR / "artifacts")
+TOKEN = "test-token-1234567890"
 LEAKS = ("Traceback", "from postloan", "import ", "dashboard(", "Error:", "File \"", ".py\"")
 
 
@@ -48,7 +48,7 @@ def server(published_run):
         if servers_required() or os.environ.get("CI"):
             pytest.fail(f"{exc} (CI: browser tests must run)")
         pytest.skip(str(exc))
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / "voila.log", "w") as log:
         proc, base = _start_voila(published_run, log)
         yield base
@@ -56,11 +56,13 @@ def server(published_run):
         proc.wait(timeout=30)
 
 
-def _start_voila(published_run, log, **options):
-    """`postloan serve`'s Voila command on a free port over the run's outputs; (process, base URL)."""
-    port = _free_port()
-    env = {**os.environ, "POSTLOAN_OUTPUTS": str(published_run.parent.parent)}
-    proc = subprocess.Popen(voila_command(port, TOKEN, **options), env=env, stdout=log, stderr=subprocess.STDOUT)
+def _start_voila(published_run, log, *args, port=None, token=TOKEN):
+    """`postloan serve` on a free port over the run's outputs; (process, base URL)."""
+    port = port or _free_port()
+    env = {**os.environ, "POSTLOAN_DASHBOARD_TOKEN": token}
+    proc = subprocess.Popen([sys.executable, "-m", "postloan.cli", "serve", "--port", str(port),
+                             "--outputs", str(published_run.parent.parent), *args],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
@@ -251,7 +253,7 @@ def test_kernels_of_closed_pages_are_reclaimed(browser, published_run):
     opened and closed leaves no kernel behind."""
     log_path = ARTIFACTS / "voila-cull.log"
     with open(log_path, "w") as log:
-        proc, base = _start_voila(published_run, log, preheat=False, cull_idle=4, cull_interval=2)
+        proc, base = _start_voila(published_run, log, "--no-preheat", "--cull-idle", "4", "--cull-interval", "2")
         try:
             page = _open(browser, _url(base, "index"), "已发布结果")
             page.close()

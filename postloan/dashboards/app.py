@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import urlencode
 
 import ipywidgets as W
 from IPython.display import HTML, display
 from IPython.utils.capture import capture_output
 
-from postloan.dashboards.catalog import cases, catalog, officer_options
+from postloan.dashboards import access as acl
+from postloan.dashboards.catalog import cases, catalog, officer_options, outputs_dir
 # imported up front so that a preheated kernel has paid for them before the request arrives
 from postloan.present import accountability as ac
 from postloan.present import meeting_pack as mp
@@ -23,6 +25,55 @@ TITLES = {"meeting_pack": "贷后管理例会材料", "scorecards": "贷后管�
 
 def _error(message: str) -> None:
     display(HTML(CSS + f'<div class="pl" id="pl-error"><h2>无法显示</h2><p>{html.escape(message)}</p></div>'))
+
+
+class _Guarded:
+    """A widget whose messages from the browser can never raise into the kernel's log (which
+    would send a traceback with package paths back over the websocket): a bad message — a
+    Dropdown index out of range, a state that fails validation — shows 无法显示 instead."""
+    on_refused = None
+
+    def _refuse(self):
+        if self.on_refused is not None:
+            self.on_refused()
+
+    def set_state(self, sync_data):
+        try:
+            super().set_state(sync_data)
+        except Exception:
+            self._refuse()
+
+    def _handle_msg(self, msg):
+        try:
+            super()._handle_msg(msg)
+        except Exception:
+            self._refuse()
+
+
+class Dropdown(_Guarded, W.Dropdown):
+    pass
+
+
+class Output(_Guarded, W.Output):
+    pass
+
+
+class HBox(_Guarded, W.HBox):
+    pass
+
+
+def _viewer(query: str, access) -> tuple:
+    """(user, query without the user id). The server adds the authenticated user's id and
+    strips any the browser sent; with access control a request without one is refused."""
+    from urllib.parse import parse_qsl, urlencode
+    pairs = parse_qsl(query or "", keep_blank_values=True)
+    if access is None:
+        return None, query
+    ids = [v for k, v in pairs if k == acl.USER_KEY]
+    user = acl.find_user(access, ids[0]) if len(ids) == 1 else None
+    if user is None:
+        raise RequestError("无法识别用户 (unknown_user)：请通过行内统一登录或个人令牌访问。")
+    return user, urlencode([(k, v) for k, v in pairs if k != acl.USER_KEY])
 
 
 def _render(product: str, run_dir: str, scope: str, item: str = "") -> None:
@@ -91,29 +142,49 @@ def dashboard(product: str) -> None:
     """Show one product's dashboard for the request's period and scope, with selectors.
 
     The bank-wide view of the latest period is drawn before the request is read, so a
-    preheated Voila kernel has it ready when the request arrives."""
-    cat = catalog()
-    periods = [p for p, info in cat.items() if product in info]
+    preheated Voila kernel has it ready when the request arrives; it is shown only to a user
+    who may see it."""
+    full = catalog()
+    periods = [p for p, info in full.items() if product in info]
     if periods:
-        latest = cat[periods[0]][product]
+        latest = full[periods[0]][product]
         _rendered(product, latest["run_dir"], default_scope(latest["scopes"]), "")
     try:
-        req = parse_request(read_query_string(), product, cat)
+        access = acl.kernel_access()
+        user, query = _viewer(read_query_string(), access)
+        cat = acl.visible_catalog(full, access, user)
+        req = parse_request(query, product, cat)
     except RequestError as exc:
         _error(str(exc))
         return
+    own = acl.own_item(access, user, product)
     item_label, item_all, item_options = ITEMS.get(product, (None, None, None))
+    if own is not None:                      # an officer: their own page, nothing else
+        if req["item"] not in ("", own):
+            _error(f"参数取值无效 (invalid_value)：{ITEM_KEY[product]}")
+            return
+        req["item"] = own
+        base_options = item_options
+
+        def item_options(run_dir, scope):
+            return [(k, label) for k, label in base_options(run_dir, scope) if k == own]
     if item_options and req["item"] and req["item"] not in dict(item_options(req["run_dir"], req["scope"])):
         _error(f"参数取值无效 (invalid_value)：{ITEM_KEY[product]}")
         return
-    period = W.Dropdown(options=[(parse_period(p).label_cn, p) for p in req["periods"]], value=req["period"],
-                        description="期间")
-    scope = W.Dropdown(options=_scope_options(product, req["run_dir"], req["scopes"]), value=req["scope"],
-                       description="范围")
+    out = Output()
+
+    def refused():
+        out.outputs = _captured(_error, "参数取值无效 (invalid_value)：所选内容不在可选范围内")
+    period = Dropdown(options=[(parse_period(p).label_cn, p) for p in req["periods"]], value=req["period"],
+                      description="期间")
+    scope = Dropdown(options=_scope_options(product, req["run_dir"], req["scopes"]), value=req["scope"],
+                     description="范围")
     item = None
     if item_options:
-        item = W.Dropdown(description=item_label, layout=W.Layout(width="320px"))
-    out = W.Output()
+        item = Dropdown(description=item_label, layout=W.Layout(width="320px"))
+    for w in (period, scope, item, out):
+        if w is not None:
+            w.on_refused = refused
     busy = [False]
 
     def fill_items():
@@ -121,8 +192,12 @@ def dashboard(product: str) -> None:
             return
         run_dir = cat.get(period.value, {}).get(product, {}).get("run_dir", "")
         busy[0] = True
-        item.options = [(item_all, "")] + [(label, key) for key, label in item_options(run_dir, scope.value)]
-        item.value = req["item"] if (period.value, scope.value) == (req["period"], req["scope"]) and req["item"] else ""
+        first = [] if own is not None else [(item_all, "")]
+        item.options = first + [(label, key) for key, label in item_options(run_dir, scope.value)]
+        if own is not None:
+            item.value = own if own in dict(item_options(run_dir, scope.value)) else None
+        else:
+            item.value = req["item"] if (period.value, scope.value) == (req["period"], req["scope"]) and req["item"] else ""
         busy[0] = False
 
     def redraw(*_):
@@ -133,7 +208,12 @@ def dashboard(product: str) -> None:
         if scope.value not in scopes:             # a period in which the scope was not published
             out.outputs = _captured(_error, "参数取值无效 (invalid_value)：scope；该期间未发布此范围")
             return
-        out.outputs = _rendered(product, info["run_dir"], scope.value, item.value if item is not None else "")
+        chosen = item.value if item is not None else ""
+        if own is not None and chosen != own:
+            out.outputs = _captured(_error, "本期该范围没有您的考核评价表 (not_published)")
+            return
+        acl.audit(outputs_dir(), user, product, period.value, scope.value, chosen or "")
+        out.outputs = _rendered(product, info["run_dir"], scope.value, chosen or "")
 
     def on_scope(*_):
         if busy[0]:
@@ -156,14 +236,22 @@ def dashboard(product: str) -> None:
     if item is not None:
         item.observe(redraw, names="value")
     fill_items()
-    bar = [period, scope] + ([item] if item is not None else [])
-    display(HTML(CSS + f'<h1 class="pl" id="pl-title">{TITLES[product]} · 仪表板</h1>'), W.HBox(bar), out)
+    bar = HBox([period, scope] + ([item] if item is not None else []))
+    bar.on_refused = refused
+    display(HTML(CSS + f'<h1 class="pl" id="pl-title">{TITLES[product]} · 仪表板</h1>'), bar, out)
     redraw()
 
 
 def landing() -> None:
-    cat = catalog()
     display(HTML(CSS + '<h1 class="pl" id="pl-title">贷后管理工作簿套件 · 已发布结果</h1>'))
+    try:
+        access = acl.kernel_access()
+        user, _ = _viewer(read_query_string(), access)
+    except RequestError as exc:
+        _error(str(exc))
+        return
+    cat = acl.visible_catalog(catalog(), access, user)
+    acl.audit(outputs_dir(), user, "index", "", "", "")
     if not cat:
         _error("尚未发布任何结果 (nothing_published)：请先运行 postloan run。")
         return
@@ -171,8 +259,8 @@ def landing() -> None:
     for period, products in cat.items():
         for product, info in products.items():
             names = {code: label for label, code in _scope_options(product, info["run_dir"], info["scopes"])}
-            links = " ".join(f'<a href="{product}.ipynb?period={period}&amp;scope={s}">{html.escape(names[s])}</a>'
-                             for s in info["scopes"])
+            links = " ".join(f'<a href="{product}.ipynb?{html.escape(urlencode({"period": period, "scope": s}))}">'
+                             f"{html.escape(names[s])}</a>" for s in info["scopes"])
             rows.append(f"<tr><td>{parse_period(period).label_cn}</td><td>{TITLES.get(product, product)}</td>"
                         f"<td>{links}</td><td>{html.escape(Path(info['run_dir']).name)}</td></tr>")
     display(HTML('<table class="pl pl-table"><thead><tr><th>期间</th><th>产品</th><th>范围</th><th>运行编号</th></tr></thead>'

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs
 from postloan.dashboards.catalog import catalog
 
 COMMON_KEYS = {"period", "scope", "token"}
+KERNEL_KEY_ENV = "POSTLOAN_KERNEL_KEY"            # set by `postloan serve`, inherited by its kernels only
+KERNEL_KEY_HEADER = "X-Postloan-Kernel-Key"
 ITEM_KEY = {"scorecards": "officer", "accountability": "case"}     # the third selector of a product
 
 
@@ -17,13 +19,39 @@ class RequestError(ValueError):
 
 
 def read_query_string() -> str:
-    """The page's query string; in a preheated Voila kernel this waits for the request."""
-    try:
-        from voila.utils import get_query_string
-        return get_query_string() or ""
-    except Exception:      # not under Voila (JupyterLab, nbval)
-        import os
-        return os.environ.get("QUERY_STRING", "")
+    """The page's query string. A preheated kernel waits for its request on the server's
+    request-info socket, which answers only kernels presenting the key they inherited from
+    `postloan serve`; outside Voila (JupyterLab, nbval) it is the QUERY_STRING variable."""
+    import os
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        info = _wait_for_request(os.environ)
+        if info:
+            os.environ.update({k: str(v) for k, v in info.items()})
+    return os.environ.get("QUERY_STRING", "")
+
+
+def _wait_for_request(env) -> dict | None:
+    """Voila's wait_for_request, with the kernel key in a header."""
+    import asyncio
+    import json
+    import threading
+    import websockets
+    base = env.get("VOILA_WS_BASE_URL") or env.get("VOILA_SERVER_URL", "/")
+    url = (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+           f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}")
+    got: list = []
+
+    async def receive():
+        try:
+            async with websockets.connect(url, open_timeout=10, max_size=1 << 20,
+                                          additional_headers={KERNEL_KEY_HEADER: env.get(KERNEL_KEY_ENV, "")}) as ws:
+                got.append(await ws.recv())
+        except Exception:          # no request info: the page then shows the default view's refusal
+            pass
+    thread = threading.Thread(target=lambda: asyncio.new_event_loop().run_until_complete(receive()))
+    thread.start()
+    thread.join()
+    return json.loads(got[0]) if got else None
 
 
 def parse_request(query: str, product: str, cat: dict | None = None) -> dict:

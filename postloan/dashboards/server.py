@@ -101,6 +101,7 @@ def resolve_token(token_file: str | None) -> tuple[str, bool]:
 
 def check_port(ip: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # as tornado does: TIME_WAIT is not "taken"
         try:
             s.bind((ip, port))
         except OSError as exc:
@@ -130,12 +131,14 @@ class Redact(logging.Filter):
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
-    """One line per request: status, method, path (never the query string), address, time."""
-    status = handler.get_status()
-    log = logging.getLogger("tornado.access")
+    """A line per page, action and refusal: status, method, path (never the query string, which
+    holds the token), address, time. Static files and websocket frames are not logged."""
+    status, path = handler.get_status(), handler.request.path
+    if status < 400 and (handler.request.method == "GET" and "/render/" not in path):
+        return
     level = logging.INFO if status < 400 else logging.WARNING
-    log.log(level, "%d %s %s (%s) %.1fms", status, handler.request.method, handler.request.path,
-            handler.request.remote_ip, 1000.0 * handler.request.request_time())
+    logging.getLogger("DashboardServer").log(level, "%d %s %s (%s) %.1fms", status, handler.request.method, path,
+                                             handler.request.remote_ip, 1000.0 * handler.request.request_time())
 
 
 class AccessIdentityProvider(VoilaIdentityProvider):

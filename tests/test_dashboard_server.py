@@ -1,0 +1,147 @@
+"""The dashboard server against an attacker and a careless operator: kernels freed and capped,
+signals obeyed, the token kept out of `ps`, logs and the query socket, per-user access and
+the audit trail. Real `postloan serve`, real headless Chromium."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from test_dashboards import ARTIFACTS, TOKEN, _free_port, _open, _start_voila, _url, _wait_view, browser, server  # noqa: F401
+
+POOL = 4            # one preheated kernel per dashboard notebook (index, meeting_pack, scorecards, accountability)
+
+
+def _kernels(proc) -> list[tuple[int, int]]:
+    """(pid, RSS in kB) of the server's kernel processes."""
+    out = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "pid=,rss=,args="], capture_output=True, text=True).stdout
+    return [(int(p), int(r)) for p, r, *args in (line.split(None, 2) for line in out.splitlines())
+            if args and "ipykernel" in args[0]]
+
+
+def _wait(cond, timeout=60, step=0.5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+@pytest.fixture
+def own_server(published_run, tmp_path):
+    """A server of the test's own (started with extra options), stopped at the end."""
+    started = []
+
+    def start(*args, **kw):
+        log = open(tmp_path / f"serve-{len(started)}.log", "w")
+        proc, base = _start_voila(published_run, log, *args, **kw)
+        started.append(proc)
+        assert _wait(lambda: len(_kernels(proc)) >= POOL or "--no-preheat" in args, 90)
+        return proc, base, tmp_path / f"serve-{len(started) - 1}.log"
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def test_closing_pages_frees_their_kernels(browser, own_server):  # noqa: F811
+    """Ten pages opened and closed: the kernels go back to the preheated pool (Voila's shutdown
+    beacon is accepted now that the page carries the _xsrf cookie), long before any culling."""
+    proc, base, log = own_server()
+    before = _kernels(proc)
+    peak = before
+    for _ in range(10):
+        page = _open(browser, _url(base, "meeting_pack"), "全行 贷后管理例会材料（")
+        peak = max(peak, _kernels(proc), key=len)
+        page.goto("about:blank")          # leaving the page fires its beforeunload beacon, as closing a tab does
+        page.close()
+    assert _wait(lambda: len(_kernels(proc)) == POOL, 60), (len(_kernels(proc)), log.read_text()[-3000:])
+    after = _kernels(proc)
+    report = {"pool": len(before), "kernels_after_10_closed": len(after), "peak_kernels": len(peak),
+              "rss_mb_before": round(sum(r for _, r in before) / 1024), "rss_mb_after": round(sum(r for _, r in after) / 1024)}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "kernels_after_closing.json").write_text(json.dumps(report), encoding="utf-8")
+    print("kernels:", report)
+    def shutdown_lines():
+        return [line for line in log.read_text().splitlines() if "/voila/api/shutdown/" in line]
+    _wait(lambda: len(shutdown_lines()) >= 10, 20)
+    shutdowns = shutdown_lines()
+    assert len(shutdowns) == 10 and all(" 204 POST " in f" {line.split('] ', 1)[-1]}" for line in shutdowns), shutdowns
+
+
+def test_kernel_cap_gives_a_chinese_page_not_a_kernel(browser, own_server):  # noqa: F811
+    proc, base, _ = own_server("--max-kernels", str(POOL + 1))
+    first = _open(browser, _url(base, "meeting_pack"), "全行 贷后管理例会材料（")     # takes a pool kernel; the pool refills
+    assert _wait(lambda: len(_kernels(proc)) == POOL + 1)
+    second = browser.new_page()
+    response = second.goto(_url(base, "meeting_pack"), timeout=60000)
+    assert response.status == 503
+    assert "仪表板暂时无法打开" in second.inner_text("body") and "too_many_kernels" in second.inner_text("body")
+    time.sleep(2)
+    assert len(_kernels(proc)) == POOL + 1                      # no kernel was started for the refused page
+    first.goto("about:blank")
+    first.close()
+    second.close()
+
+
+def test_sigterm_stops_the_server_and_every_kernel_and_a_taken_port_is_refused(browser, own_server, published_run,  # noqa: F811
+                                                                                 tmp_path):
+    proc, base, log = own_server()
+    page = _open(browser, _url(base, "meeting_pack"), "全行 贷后管理例会材料（")
+    kernels = [pid for pid, _ in _kernels(proc)]
+    assert len(kernels) >= POOL
+    port = int(base.rsplit(":", 1)[1])
+    # a second server on the same port says so and exits, instead of binding another port
+    second = subprocess.run([sys.executable, "-m", "postloan.cli", "serve", "--port", str(port), "--outputs",
+                             str(published_run.parent.parent)], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "POSTLOAN_DASHBOARD_TOKEN": "another-token-1234567"})
+    assert second.returncode == 2 and "port_in_use" in second.stderr
+    page.close()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    assert _wait(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in kernels), 30), "kernels outlived the server"
+    import socket
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))                                # nobody listens on the port any more
+
+
+def test_the_token_is_not_on_the_command_line_in_the_log_or_on_the_query_socket(own_server):
+    proc, base, log = own_server()
+    cmdline = open(f"/proc/{proc.pid}/cmdline", "rb").read().decode()
+    assert TOKEN not in cmdline
+    for kernel, _ in _kernels(proc):                             # the kernels do not inherit it either
+        assert TOKEN not in open(f"/proc/{kernel}/environ", "rb").read().decode(errors="replace")
+    for path in ("/voila/render/nothing.ipynb", "/voila/files/../x", "/voila/api/shutdown/abc"):
+        try:
+            urllib.request.urlopen(f"{base}{path}?token={TOKEN}", timeout=10)
+        except urllib.error.HTTPError:
+            pass
+    time.sleep(1)
+    assert TOKEN not in log.read_text()
+    # the request-info socket refuses a browser, even one holding the token
+    kernel_id = "00000000-0000-0000-0000-000000000000"
+    import websockets
+
+    async def try_socket():
+        url = base.replace("http", "ws") + f"/voila/query/{kernel_id}?token={TOKEN}"
+        try:
+            async with websockets.connect(url, open_timeout=10,
+                                          additional_headers={"Authorization": f"token {TOKEN}"}) as ws:
+                return await asyncio.wait_for(ws.recv(), 3)
+        except websockets.exceptions.InvalidStatus as exc:
+            return exc.response.status_code
+        except Exception as exc:
+            return type(exc).__name__
+    from concurrent.futures import ThreadPoolExecutor      # its own loop: Playwright's sync API holds this thread's
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, try_socket()).result() == 403

@@ -145,3 +145,120 @@ def test_the_token_is_not_on_the_command_line_in_the_log_or_on_the_query_socket(
     from concurrent.futures import ThreadPoolExecutor      # its own loop: Playwright's sync API holds this thread's
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, try_socket()).result() == 403
+
+
+def _access_file(tmp_path, published_run) -> tuple:
+    """An access.yaml with one user per role; (path, {user: token})."""
+    import hashlib
+    import yaml
+    officers = json.loads((published_run / "scorecards" / "B100.json").read_text(encoding="utf-8"))["officers"]
+    me = officers[0]["officer_id"]
+    tokens = {u: f"{u}-token-0123456789abcdef" for u in ("boss", "head100", "hr", "officer")}
+    h = {u: hashlib.sha256(t.encode()).hexdigest() for u, t in tokens.items()}
+    data = {
+        "roles": {"management": {"name": "管理层", "products": ["meeting_pack", "scorecards", "accountability", "workout"]},
+                  "branch_head": {"name": "分行负责人", "products": ["meeting_pack", "scorecards", "workout"]},
+                  "hr": {"name": "考核人员", "products": ["scorecards", "accountability"]},
+                  "officer": {"name": "客户经理", "products": ["scorecards"], "own_page_only": True}},
+        "users": [{"id": "boss", "name": "行长", "role": "management", "token_sha256": h["boss"]},
+                  {"id": "head100", "name": "杭州分行负责人", "role": "branch_head", "scopes": ["B100"],
+                   "token_sha256": h["head100"]},
+                  {"id": "hr", "name": "人力", "role": "hr", "token_sha256": h["hr"]},
+                  {"id": "officer", "name": "客户经理", "role": "officer", "scopes": ["B100"], "officer_id": me,
+                   "token_sha256": h["officer"]}]}
+    path = tmp_path / "access.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path, tokens, me, officers
+
+
+def _user_url(base, token, notebook, query=""):
+    return f"{base}/voila/render/{notebook}.ipynb?token={token}" + (f"&{query}" if query else "")
+
+
+def test_per_user_access_and_the_audit_log(browser, own_server, published_run, tmp_path):  # noqa: F811
+    access, tokens, me, officers = _access_file(tmp_path, published_run)
+    proc, base, _ = own_server("--access", str(access))
+    audit = published_run.parent.parent / ".audit" / "dashboard-views.jsonl"
+    lines_before = len(audit.read_text(encoding="utf-8").splitlines()) if audit.exists() else 0
+    # the shared test token is no key any more
+    page = browser.new_page()
+    page.goto(_url(base, "meeting_pack"), timeout=60000)
+    assert "贷后管理例会材料（" not in page.inner_text("body")
+    page.close()
+    # an officer sees their own page only: not the ranking, not a colleague, not the meeting pack
+    other = next(o for o in officers if o["officer_id"] != me)
+    page = _open(browser, _user_url(base, tokens["officer"], "scorecards", "scope=B100"), "客户经理")
+    view = _wait_view(page, f"（{me}）")
+    assert "排名表" not in view and other["name"] + "（" not in view
+    options = page.locator("select").nth(2).inner_text()
+    assert me in options and other["officer_id"] not in options
+    page.close()
+    for query in (f"scope=B100&officer={other['officer_id']}", "scope=all"):
+        page = _open(browser, _user_url(base, tokens["officer"], "scorecards", query), "无法显示")
+        assert other["name"] + "（" not in page.inner_text("body")
+        page.close()
+    page = _open(browser, _user_url(base, tokens["officer"], "scorecards", "scope=B100&_user=boss"), "客户经理")
+    view = _wait_view(page, f"（{me}）")            # the user id the browser sends is dropped by the server
+    assert "排名表" not in view
+    page.close()
+    page = _open(browser, _user_url(base, tokens["officer"], "meeting_pack"), "无法显示")
+    page.close()
+    # a branch head: their branch, not another one by link, nor by the selector's options
+    page = _open(browser, _user_url(base, tokens["head100"], "meeting_pack"), "杭州分行 贷后管理例会材料（")
+    scopes = page.locator("select").nth(1).inner_text()
+    assert "杭州分行" in scopes and "全行" not in scopes and "宁波分行" not in scopes
+    page.close()
+    for query in ("scope=B200", "scope=all"):
+        page = _open(browser, _user_url(base, tokens["head100"], "meeting_pack", query), "无法显示")
+        assert "宁波分行 贷后管理例会材料" not in page.inner_text("body")
+        page.close()
+    # HR: scorecards and the review, not the meeting pack (the workout book is not built yet)
+    page = _open(browser, _user_url(base, tokens["hr"], "meeting_pack"), "无法显示")
+    page.close()
+    page = _open(browser, _user_url(base, tokens["hr"], "accountability"), "责任认定建议稿")
+    page.close()
+    # management: everything
+    page = _open(browser, _user_url(base, tokens["boss"], "meeting_pack"), "全行 贷后管理例会材料（")
+    page.close()
+    # one audit line per view served, with the user
+    time.sleep(1)
+    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()[lines_before:]]
+    seen = {(r["user"], r["product"], r["scope"], r["item"]) for r in lines}
+    assert ("officer", "scorecards", "B100", me) in seen
+    assert ("head100", "meeting_pack", "B100", None) in seen
+    assert ("hr", "accountability", "all", None) in seen and ("boss", "meeting_pack", "all", None) in seen
+    assert not any(r["user"] == "officer" and r["item"] != me for r in lines)
+    assert not any(r["user"] == "head100" and r["scope"] != "B100" for r in lines)
+
+
+def test_a_crafted_widget_message_gets_no_traceback(published_run):
+    """A Dropdown `index` out of range sent over the kernel's websocket: the reply carries
+    无法显示 and no traceback or package path (a kernel driven directly, as Voila would)."""
+    from jupyter_client.manager import start_new_kernel
+    env = {**os.environ, "POSTLOAN_OUTPUTS": str(published_run.parent.parent), "QUERY_STRING": ""}
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        dropdowns = []
+
+        def opened(msg):      # the comm_open messages of the widgets created by the cell
+            if msg["msg_type"] == "comm_open" and msg["content"]["data"]["state"].get("_model_name") == "DropdownModel":
+                dropdowns.append(msg["content"]["comm_id"])
+        kc.execute_interactive("from postloan.dashboards.app import dashboard\ndashboard('meeting_pack')", timeout=120,
+                               output_hook=opened)
+        assert dropdowns
+        seen = []
+        for comm_id in dropdowns:
+            kc.session.send(kc.shell_channel.socket, "comm_msg",
+                            {"comm_id": comm_id, "data": {"method": "update", "state": {"index": 999}, "buffer_paths": []}})
+        deadline = time.time() + 8
+        while time.time() < deadline:
+            try:
+                seen.append(json.dumps(kc.get_iopub_msg(timeout=1)["content"], ensure_ascii=False))
+            except Exception:
+                pass
+        text = "\n".join(seen)
+        assert "Traceback" not in text and ".py" not in text and "TraitError" not in text, text[:2000]
+        assert "无法显示" in text
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

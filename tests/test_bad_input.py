@@ -322,3 +322,88 @@ def test_excel_row_numbers_match_the_sheet(tmp_path, sample_tables, capsys):
     code, report = _validate(path, capsys)
     assert code == 1
     assert "表 loans（借据），第 11 行" in report and "[negative_amount]" in report
+
+
+# --- found when the suite was tried as a careless clerk would (issue 10) ---------------------
+
+def duplicated_column(x):
+    f = x.frames["customers"]
+    x.frames["customers"] = pd.concat([f, f[["name"]]], axis=1)       # pandas writes the header twice
+    return Planted("customers", "name", None)
+
+
+def test_a_duplicated_column_is_reported(broken, capsys):
+    x = Extract(broken)
+    planted = duplicated_column(x)
+    x.save()
+    assert (broken / "customers.csv").read_text(encoding="utf-8").splitlines()[0].split(",").count("name") == 2
+    code, report = _validate(broken, capsys)
+    assert code == 1 and "[duplicate_column]" in report and f"列 {planted.column}" in report
+
+
+@pytest.mark.parametrize("encoding,expected", [("utf-16", "UTF-16"), ("gbk+bom", "UTF-8 标记")])
+def test_a_file_in_the_wrong_encoding_is_one_encoding_problem(broken, capsys, encoding, expected):
+    text = (broken / "branches.csv").read_text(encoding="utf-8")
+    data = text.encode("utf-16") if encoding == "utf-16" else b"\xef\xbb\xbf" + text.encode("gbk")
+    (broken / "branches.csv").write_bytes(data)
+    code, report = _validate(broken, capsys)
+    details = [line for line in report.splitlines() if line.strip().startswith("表 ")]
+    assert code == 1 and len(details) == 1 and "[bad_encoding]" in details[0] and expected in details[0], report
+
+
+def test_a_header_only_table_is_a_contract_violation_not_a_crash(broken, capsys):
+    header = (broken / "loans.csv").read_text(encoding="utf-8").splitlines()[0]
+    (broken / "loans.csv").write_text(header + "\n", encoding="utf-8")
+    code, report = _validate(broken, capsys)
+    assert code == 1 and "[missing_reference]" in report and "Traceback" not in report
+
+
+def test_an_optional_date_column_left_out_is_valid(broken, capsys):
+    f = pd.read_csv(broken / "officers.csv", dtype=str, keep_default_na=False)
+    f.drop(columns=["leave_date"]).to_csv(broken / "officers.csv", index=False)
+    code, report = _validate(broken, capsys)
+    assert code == 0, report
+
+
+def test_a_blank_first_row_in_a_sheet_is_reported(tmp_path, sample_tables, capsys):
+    import openpyxl
+    from postloan.sample import writers
+    path = writers.write_xlsx(sample_tables, tmp_path / "bank.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["branches"].insert_rows(1)
+    wb.save(path)
+    code, report = _validate(path, capsys)
+    details = [line for line in report.splitlines() if line.strip().startswith("表 ")]
+    assert code == 1 and len(details) == 1 and "表 branches" in details[0] and "[header_not_found]" in details[0], report
+
+
+def test_the_reserved_scope_name_is_not_a_branch_id(broken, capsys):
+    x = Extract(broken)
+    f = x.frames["branches"]
+    f.loc[f["level"] == "head_office", "branch_id"] = "all"
+    for table, col in (("branches", "parent_id"), ("officers", "branch_id"), ("customers", "operating_branch_id"),
+                       ("meeting_actions", "branch_id")):
+        g = x.frames[table]
+        g.loc[g[col] == "B000", col] = "all"
+    x.save()
+    code, report = _validate(broken, capsys)
+    assert code == 1 and "[pattern_mismatch]" in report and "全行" in report
+
+
+def test_branch_ids_that_validate_accepts_run(tmp_path, sample_tables, capsys):
+    """One rule for branch ids (the contract's): an id with '-' and '_' validates and runs."""
+    from postloan.cli import main as cli
+    from postloan.sample import writers
+    tables = {k: v.copy() for k, v in sample_tables.items()}
+    rename = {"B100": "HZ-01_x"}
+    for name, spec in (("branches", ["branch_id", "parent_id"]), ("officers", ["branch_id"]),
+                       ("customers", ["operating_branch_id"]), ("meeting_actions", ["branch_id"])):
+        for col in spec:
+            tables[name][col] = tables[name][col].astype(object).replace(rename)
+    bank = writers.write_duckdb(tables, tmp_path / "bank.duckdb")
+    assert cli(["validate", "--source", str(bank)]) == 0
+    code = cli(["run", "--source", str(bank), "--out", str(tmp_path / "out"), "--products", "meeting_pack",
+                "--scopes", "HZ-01_x", "--no-pdf"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert list((tmp_path / "out").glob("*/run-*/meeting_pack/HZ-01_x.html"))

@@ -73,3 +73,32 @@ def test_the_scope_must_be_published_in_the_chosen_period(published):
 def test_nothing_published_says_so(tmp_path):
     with pytest.raises(RequestError, match="nothing_published"):
         parse_request("", "accountability", catalog(tmp_path))
+
+
+def test_the_access_example_validates_and_narrows_the_catalog():
+    from postloan.dashboards import access as acl
+    from postloan.paths import parameters_dir
+    a = acl.load_access(parameters_dir() / "access.example.yaml")
+    cat = {"2026-10": {"meeting_pack": {"run_dir": "r", "scopes": ["all", "B100", "B200"]},
+                       "scorecards": {"run_dir": "r", "scopes": ["all", "B100", "B200"]},
+                       "accountability": {"run_dir": "r", "scopes": ["all", "B100"]}}}
+    head = acl.find_user(a, "li.na")
+    assert acl.visible_catalog(cat, a, head) == {"2026-10": {"meeting_pack": {"run_dir": "r", "scopes": ["B100"]},
+                                                             "scorecards": {"run_dir": "r", "scopes": ["B100"]}}}
+    assert set(acl.visible_catalog(cat, a, acl.find_user(a, "wang.fang"))["2026-10"]) == {"scorecards", "accountability"}
+    assert acl.own_item(a, acl.find_user(a, "E00012"), "scorecards") == "E00012"
+    assert acl.visible_catalog(cat, a, None) == {} and acl.visible_catalog(cat, None, None) == cat
+
+
+def test_an_access_file_with_a_role_missing_or_an_officer_without_id_is_refused(tmp_path):
+    import pytest as _pytest
+    from postloan.dashboards import access as acl
+    from postloan.policy import ParameterError
+    bad = tmp_path / "access.yaml"
+    bad.write_text("roles: {officer: {name: 客户经理, products: [scorecards], own_page_only: true}}\n"
+                   "users: [{id: a, name: A, role: officer, token_sha256: " + "a" * 64 + "}]\n", encoding="utf-8")
+    with _pytest.raises(ParameterError, match="officer_id"):
+        acl.load_access(bad)
+    bad.write_text("roles: {}\nusers: [{id: a, name: A, role: boss, token_sha256: " + "a" * 64 + "}]\n", encoding="utf-8")
+    with _pytest.raises(ParameterError, match="boss"):
+        acl.load_access(bad)

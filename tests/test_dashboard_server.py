@@ -121,6 +121,9 @@ def test_the_token_is_not_on_the_command_line_in_the_log_or_on_the_query_socket(
     assert TOKEN not in cmdline
     for kernel, _ in _kernels(proc):                             # the kernels do not inherit it either
         assert TOKEN not in open(f"/proc/{kernel}/environ", "rb").read().decode(errors="replace")
+    with urllib.request.urlopen(f"{base}/voila/render/index.ipynb?token={TOKEN}", timeout=60) as r:
+        csp = r.headers["Content-Security-Policy"]
+    assert "script-src-attr 'none'" in csp and "default-src 'self'" in csp and "connect-src 'self'" in csp
     for path in ("/voila/render/nothing.ipynb", "/voila/files/../x", "/voila/api/shutdown/abc"):
         try:
             urllib.request.urlopen(f"{base}{path}?token={TOKEN}", timeout=10)

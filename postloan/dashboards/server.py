@@ -23,6 +23,7 @@ import errno
 import hmac
 import logging
 import os
+import re
 import secrets
 import signal
 import socket
@@ -123,7 +124,6 @@ class Redact(logging.Filter):
         clean = text
         for s in self.secrets:
             clean = clean.replace(s, REDACTED)
-        import re
         clean = re.sub(r"(token=)[^&\s'\"]+", r"\1" + REDACTED, clean)
         if clean != text:
             record.msg, record.args = clean, None

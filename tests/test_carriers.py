@@ -12,8 +12,9 @@ from postloan.sample import writers
 
 def assert_same_tables(a, b):
     """Equal table by table, rows matched on the primary key, amounts to the fen."""
-    assert set(a.tables) == set(b.tables)
-    for name in a.tables:
+    a, b = getattr(a, "tables", a), getattr(b, "tables", b)
+    assert set(a) == set(b)
+    for name in a:
         spec = TABLES[name]
         left = a[name].sort_values(list(spec.key)).reset_index(drop=True)
         right = b[name].sort_values(list(spec.key)).reset_index(drop=True)

@@ -81,11 +81,14 @@ def test_the_access_example_validates_and_narrows_the_catalog():
     a = acl.load_access(parameters_dir() / "access.example.yaml")
     cat = {"2026-10": {"meeting_pack": {"run_dir": "r", "scopes": ["all", "B100", "B200"]},
                        "scorecards": {"run_dir": "r", "scopes": ["all", "B100", "B200"]},
-                       "accountability": {"run_dir": "r", "scopes": ["all", "B100"]}}}
+                       "accountability": {"run_dir": "r", "scopes": ["all", "B100"]},
+                       "workout": {"run_dir": "r", "scopes": ["all", "B100"]}}}
     head = acl.find_user(a, "li.na")
     assert acl.visible_catalog(cat, a, head) == {"2026-10": {"meeting_pack": {"run_dir": "r", "scopes": ["B100"]},
-                                                             "scorecards": {"run_dir": "r", "scopes": ["B100"]}}}
+                                                             "scorecards": {"run_dir": "r", "scopes": ["B100"]},
+                                                             "workout": {"run_dir": "r", "scopes": ["B100"]}}}
     assert set(acl.visible_catalog(cat, a, acl.find_user(a, "wang.fang"))["2026-10"]) == {"scorecards", "accountability"}
+    assert set(acl.visible_catalog(cat, a, acl.find_user(a, "liu.yang"))["2026-10"]) == {"accountability", "workout"}
     assert acl.own_item(a, acl.find_user(a, "E00012"), "scorecards") == "E00012"
     assert acl.visible_catalog(cat, a, None) == {} and acl.visible_catalog(cat, None, None) == cat
 

@@ -64,9 +64,9 @@ def test_the_database_password_is_in_no_line_and_no_manifest(sample_tables, tmp_
     import sqlalchemy as sa
     from postloan.sample import writers
     with sa.create_engine(PG_URL).begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS pwtest CASCADE"))      # left by an earlier run, owned by the role
         conn.execute(sa.text("DROP ROLE IF EXISTS postloan_pw_test"))
         conn.execute(sa.text("CREATE ROLE postloan_pw_test LOGIN PASSWORD 's3cret-Passw0rd'"))
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS pwtest CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA pwtest AUTHORIZATION postloan_pw_test"))
     writers.write_sql(sample_tables, PG_URL, schema="pwtest", overwrite=True)
     with sa.create_engine(PG_URL).begin() as conn:

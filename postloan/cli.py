@@ -52,9 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--scopes", default="default",
                    help="范围，逗号分隔：all、分行或支行机构号；默认 all 加全部分行")
     r.add_argument("--out", default="outputs", help="输出目录（默认 outputs）")
-    r.add_argument("--policy", default=None, help="制度参数文件（默认 parameters/policy.yaml）")
-    r.add_argument("--calendar", default=None, help="工作日历文件（默认 parameters/calendar.yaml）")
-    r.add_argument("--parameters-dir", default=None, help="工作簿参数文件目录（默认 parameters/）")
+    r.add_argument("--parameters-dir", default=None,
+                   help="参数目录：制度、日历、考核、责任追究与各工作簿的参数文件都从这里读取（默认 parameters/）")
+    r.add_argument("--policy", default=None, help="另用一个制度参数文件（覆盖参数目录中的 policy.yaml）")
+    r.add_argument("--calendar", default=None, help="另用一个工作日历文件（覆盖参数目录中的 calendar.yaml）")
     r.add_argument("--workbooks", default=None, help=argparse.SUPPRESS)
     r.add_argument("--no-pdf", action="store_true", help="不生成 PDF（默认：已安装 Chromium 时生成）")
     r.add_argument("--pdf", action="store_true", help="必须生成 PDF；未安装 Chromium 时报错")

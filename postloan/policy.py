@@ -249,7 +249,8 @@ def load_policy(path: Path | str | None = None) -> Policy:
 class WorkCalendar:
     """Working days: Monday–Friday, less holidays, plus adjusted working weekends."""
 
-    def __init__(self, holidays: list[dt.date], adjusted: list[dt.date]):
+    def __init__(self, holidays: list[dt.date], adjusted: list[dt.date], years: list[int] | None = None):
+        self.years = sorted(years) if years else sorted({d.year for d in holidays})
         self.holidays = np.array(sorted(holidays), dtype="datetime64[D]")
         self.adjusted = np.array(sorted(adjusted), dtype="datetime64[D]")
 
@@ -261,6 +262,15 @@ class WorkCalendar:
         work = (weekday < 5) & ~np.isin(days, self.holidays)
         work |= np.isin(days, self.adjusted)
         return days[work]
+
+    def check_covers(self, start, end) -> None:
+        """A run may only count working days in years the calendar file covers: outside them it
+        would silently count Monday–Friday and put deadlines on public holidays."""
+        missing = [y for y in range(pd.Timestamp(start).year, pd.Timestamp(end).year + 1) if y not in self.years]
+        if missing:
+            raise ParameterError(
+                f"工作日历未覆盖 {'、'.join(map(str, missing))} 年 (calendar_not_covered)：parameters/calendar.yaml 只覆盖 "
+                f"{'、'.join(map(str, self.years))} 年；请按国务院办公厅节假日安排通知补充该年的节假日与调休后再运行。")
 
     def add_working_days(self, start, n) -> np.ndarray:
         """The nth working day after each start date (NaT where start is NaT)."""
@@ -280,6 +290,10 @@ def load_calendar(path: Path | str | None = None) -> WorkCalendar:
         for start, end in data["holidays"]:
             holidays += list(pd.date_range(start, end).date)
         adjusted = [pd.Timestamp(d).date() for d in data["adjusted_working_days"]]
+        years = [int(y) for y in data["years"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise ParameterError(f"日历参数无效 (calendar_invalid)：{path}：{exc}") from None
-    return WorkCalendar(holidays, adjusted)
+    outside = sorted({d.year for d in holidays + adjusted} - set(years))
+    if outside:
+        raise ParameterError(f"日历参数无效 (calendar_invalid)：{path}：years 未列出 {outside}，但其中有节假日或调休")
+    return WorkCalendar(holidays, adjusted, years)

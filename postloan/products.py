@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from postloan.run.params import AccountabilityParams, MeetingPackParams, ScorecardParams
 
 
-def _meeting_build(extract, period, policy, calendar):
+def _meeting_build(extract, period, params):
     from postloan.marts.build import build_marts
-    return build_marts(extract, period.label, policy, calendar)
+    return build_marts(extract, period.label, params.policy, params.calendar)
 
 
 def _meeting_figures(marts, scope):
@@ -22,10 +22,10 @@ def _meeting_figures(marts, scope):
     return figures_for_scope(marts, scope)
 
 
-def _scorecard_build(extract, period, policy, calendar):
+def _scorecard_build(extract, period, params):
     from postloan.scorecard.build import build_scorecard_marts
-    from postloan.scorecard.config import load_scorecard_config
-    return build_scorecard_marts(extract, period, policy, calendar, load_scorecard_config())
+    return build_scorecard_marts(extract, period, params.policy, params.calendar, params.scorecard,
+                                 params.accountability)
 
 
 def _scorecard_figures(marts, scope):
@@ -46,9 +46,9 @@ def _scorecard_parts(marts, scope, settings) -> int:
     return 0 if n == 1 else n
 
 
-def _accountability_build(extract, period, policy, calendar):
+def _accountability_build(extract, period, params):
     from postloan.accountability.build import build_accountability_marts
-    return build_accountability_marts(extract, period, policy, calendar)
+    return build_accountability_marts(extract, period, params.policy, params.calendar, params.accountability)
 
 
 def _accountability_figures(marts, scope):
@@ -68,7 +68,7 @@ class Product:
     workbook: str                          # file under workbooks/
     params_model: type[BaseModel]
     period_kinds: tuple[str, ...]
-    build: Callable                        # (extract, period, policy, calendar) -> Marts
+    build: Callable                        # (extract, period, ParameterSet) -> Marts
     figures: Callable                      # (marts, scope) -> JSON-able figures
     extra_exports: Callable | None = None  # (marts, scope, folder) -> [(kind, path)]
     parts: Callable | None = None          # (marts, scope, settings) -> extra notebooks `part`=1..n (0: none)

@@ -31,7 +31,7 @@ def resolve_run_dir(run_dir: str = "", period: str = "", product: str = "meeting
         return run_dir, period or load_marts(Path(run_dir) / "marts" / product).month
     from data_connectors import load_extract
     from postloan.periods import parse_period
-    from postloan.policy import load_calendar, load_policy
+    from postloan.parameter_set import SNAPSHOT, load_parameter_set
     from postloan.products import PRODUCTS
     extract = None
     if not period:
@@ -43,6 +43,8 @@ def resolve_run_dir(run_dir: str = "", period: str = "", product: str = "meeting
     bench = outputs_dir() / ".workbench" / period
     if not (bench / "marts" / product / "month.json").exists():
         extract = extract or load_extract(ensure_sample_bank())
-        marts = PRODUCTS[product].build(extract, parse_period(period), load_policy(), load_calendar())
+        params = load_parameter_set()
+        marts = PRODUCTS[product].build(extract, parse_period(period), params)
         freeze_marts(marts, bench / "marts" / product)
+        params.snapshot(bench / SNAPSHOT)
     return str(bench), period

@@ -115,8 +115,9 @@ def test_second_run_of_a_month_is_published_beside_the_first(sample_duckdb, firs
 
 
 def test_bad_parameters_are_rejected_before_anything_runs(tmp_path, sample_duckdb, capsys):
+    from postloan.paths import parameters_dir
     params = tmp_path / "params"
-    params.mkdir()
+    shutil.copytree(parameters_dir(), params)          # --parameters-dir holds every parameter file
     (params / "meeting_pack.yaml").write_text("workbook: meeting_pack\nparameters:\n  top_n: 0\n  colour: red\n",
                                               encoding="utf-8")
     out = tmp_path / "outputs"

@@ -20,7 +20,8 @@ from postloan.marts.collection import STAGES, roll_rates
 from postloan.marts.monitoring import AREAS
 from postloan.marts.scope import scope_name
 from postloan.marts.warnings import FLOW_LABELS
-from postloan.policy import CLASS_ORDER, load_policy
+from postloan.parameter_set import run_policy
+from postloan.policy import CLASS_ORDER, Policy
 from postloan.present import charts, fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, heading, kpis, lead, table
@@ -51,6 +52,7 @@ class Pack:
     top_n: int = 15
     trend_months: int = 12
     figures: dict = field(default_factory=dict)
+    policy: Policy | None = None          # the run's own policy (its snapshot), never today's file
 
     @property
     def month(self) -> str:
@@ -75,7 +77,7 @@ class Pack:
 def load_pack(run_dir, scope: str = "all", amount_unit: str = "亿元", top_n: int = 15,
               trend_months: int = 12) -> Pack:
     marts = product_marts(run_dir, "meeting_pack", scope)
-    return Pack(marts, scope, amount_unit, top_n, trend_months, figures_for_scope(marts, scope))
+    return Pack(marts, scope, amount_unit, top_n, trend_months, figures_for_scope(marts, scope), run_policy(run_dir))
 
 
 def _show(*parts):
@@ -257,7 +259,7 @@ def show_inspections(pack: Pack):
         ("officer", "责任人", None)], pack.top_n, "本月到期的检查均按时完成。"))
     q = pack.m("inspection_quality")
     grades = q.groupby("quality_grade").size().reindex(list(enum_labels("quality_grade")), fill_value=0)
-    _show(f"<h3 class='pl'>检查质量抽查（近 {load_policy().inspection.quality_lookback_months} 个月）</h3>",
+    _show(f"<h3 class='pl'>检查质量抽查（近 {pack.policy.inspection.quality_lookback_months} 个月）</h3>",
           table(grades.rename("n").reset_index(), [("quality_grade", "质量等级", "enum:quality_grade"), ("n", "份数", "int")]))
 
 
@@ -287,7 +289,7 @@ def show_credit_recovery(pack: Pack):
     mt = pack.m("maturities")
     ev = pack.m("maturity_events")
     by = mt.groupby("horizon").agg(n=("loan_id", "size"), bal=("balance", "sum")).reindex(
-        sorted(load_policy().maturities.horizons_days), fill_value=0)
+        sorted(pack.policy.maturities.horizons_days), fill_value=0)
     _show(lead("未来 " + "、".join(f"{h} 天内到期 {int(by.loc[h, 'n'])} 笔 {fmt.money(by.loc[h, 'bal'], '万元')}"
                                    for h in by.index) + "（按到期区间分列，不累计）；",
                f"本月展期 {int((ev['event'] == 'extension').sum())} 笔，提前还款结清 {int((ev['event'] == 'prepayment').sum())} 笔。"))
@@ -316,8 +318,8 @@ def show_collection(pack: Pack):
     ch = acts.groupby("channel").agg(n=("action_id", "size"), ptp=("outcome", lambda s: int((s == "promise_to_pay").sum()))).reset_index()
     _show("<h3 class='pl'>本月催收方式</h3>", table(ch, [("channel", "方式", "enum:collection_channel"), ("n", "次数", "int"),
                                                       ("ptp", "获得还款承诺", "int")]))
-    rr = roll_rates(pack.m("loan_snapshot"), load_policy().dpd_bands)
-    rr["band"] = rr["band"].map({b.id: b.label for b in load_policy().dpd_bands})
+    rr = roll_rates(pack.m("loan_snapshot"), pack.policy.dpd_bands)
+    rr["band"] = rr["band"].map({b.id: b.label for b in pack.policy.dpd_bands})
     _show("<h3 class='pl'>迁徙与回收（按上月逾期分段）</h3>", table(rr, [
         ("band", "上月逾期分段", None), ("loans", "笔数", "int"), ("balance_p", "上月余额（万元）", "money"),
         ("cure_rate", "回到正常", "pct"), ("roll_rate", "滚动恶化", "pct")]))

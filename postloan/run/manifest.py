@@ -32,6 +32,22 @@ def extract_fingerprint(tables: dict[str, pd.DataFrame]) -> str:
     return h.hexdigest()
 
 
+KEY_PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "pydantic", "papermill", "nbconvert",
+                "matplotlib", "xlsxwriter", "openpyxl", "voila", "ipywidgets", "playwright")
+
+
+def package_versions() -> dict[str, str]:
+    """The versions of the packages a figure or a page depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+    out = {}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def code_version() -> str:
     from importlib.metadata import version
     v = version("postloan")

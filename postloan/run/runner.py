@@ -24,11 +24,12 @@ import papermill
 from postloan.marts.build import freeze_marts
 from postloan.marts.scope import list_scopes, scope_name
 from postloan.periods import parse_period
-from postloan.policy import load_calendar, load_policy
+from postloan.parameter_set import SNAPSHOT, load_parameter_set
+from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
 from postloan.run.export import ExportError, find_chromium, print_pdfs, to_html, write_figures
-from postloan.run.manifest import code_version, extract_fingerprint, sha256_file, write_manifest
+from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,14 +135,15 @@ def run(req: RunRequest) -> Path:
     unknown = [p for p in req.products if p not in PRODUCTS]
     if unknown:
         raise RunError(f"未知的产品 (unknown_product)：{', '.join(unknown)}；可选 {', '.join(PRODUCTS)}")
-    policy = load_policy(req.policy)
-    calendar = load_calendar(req.calendar)
+    params = load_parameter_set(req.parameters_dir, req.policy, req.calendar)    # every file, validated now
+    policy = params.policy
     settings = {}
     for name in req.products:
         product = PRODUCTS[name]
         nb_path = Path(req.workbooks) / product.workbook
-        pfile = Path(req.parameters_dir) / f"{name}.yaml" if req.parameters_dir else None
+        pfile = Path(req.parameters_dir or parameters_dir()) / f"{name}.yaml"
         settings[name] = load_workbook_parameters(product, nb_path, pfile)
+        params.add(f"workbook:{name}", pfile)
     pdf_note = None
     if req.pdf == "auto":
         try:
@@ -164,6 +166,7 @@ def run(req: RunRequest) -> Path:
     for name in req.products:
         if period.kind not in PRODUCTS[name].period_kinds:
             raise RunError(f"产品 {name} 不支持期间 {period.label} (bad_period)；支持：{', '.join(PRODUCTS[name].period_kinds)}")
+    params.calendar.check_covers(period.start, period.end)
     month = period.label
     scopes_all = list_scopes(extract["branches"], include_sub_branches=True)
     scopes = list_scopes(extract["branches"]) if req.scopes in (["default"], ["all+branches"]) else req.scopes
@@ -176,7 +179,7 @@ def run(req: RunRequest) -> Path:
     # 3 marts, once per product
     mark("validate")
     _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
-    marts = {name: PRODUCTS[name].build(extract, period, policy, calendar) for name in req.products}
+    marts = {name: PRODUCTS[name].build(extract, period, params) for name in req.products}
     out_month = Path(req.out) / month
     for old in clean_abandoned(Path(req.out), month):
         _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")
@@ -186,6 +189,7 @@ def run(req: RunRequest) -> Path:
     try:
         for name, m in marts.items():
             freeze_marts(m, tmp / "marts" / name)
+        parameter_files = params.snapshot(tmp / SNAPSHOT)     # the pages are drawn from these, never from today's files
         for p in sorted((tmp / "marts").rglob("*")):
             if p.is_file():
                 outputs.append({"product": "marts", "scope": "all", "kind": p.suffix.lstrip("."),
@@ -258,7 +262,8 @@ def run(req: RunRequest) -> Path:
                                                             "end": str(period.end.date())}, "run_id": run_id,
             "source": {"description": extract.source, "carrier": extract.carrier,
                        "fingerprint": extract_fingerprint(extract.tables)},
-            "code_version": code_version(), "python": sys.version.split()[0],
+            "code_version": code_version(), "python": sys.version.split()[0], "packages": package_versions(),
+            "parameter_files": parameter_files,
             "parameters": {"products": req.products, "scopes": scopes, "workbooks": settings,
                            "policy": policy.model_dump(by_alias=True)},
             "started_at": started.isoformat(timespec="seconds"),

@@ -36,7 +36,8 @@ def _officers(ctx: MonthContext, cfg: ScorecardConfig, period: Period) -> pd.Dat
 
 
 def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, calendar: WorkCalendar,
-                          cfg: ScorecardConfig) -> Marts:
+                          cfg: ScorecardConfig, review_cfg=None) -> Marts:
+    """`review_cfg`: the accountability policy whose review the scorecards read (default: the file's)."""
     months = set(extract["loan_month"]["month"].unique())
     ctx = MonthContext(extract, period.last_month, policy, calendar)
     periods = [period.previous(k) for k in reversed(range(cfg.trend_periods))]
@@ -44,7 +45,7 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
     dated = build_dated_duties(ctx, periods[0].start, period.end)
     all_ind, all_tot, main_cases = [], [], None
     for p in periods:
-        review = build_accountability_marts(extract, p, policy, calendar)      # the link to 责任追究
+        review = build_accountability_marts(extract, p, policy, calendar, review_cfg)      # the link to 责任追究
         cases = pd.concat([dated[(dated["due_date"] >= p.start) & (dated["due_date"] <= p.end)],
                            build_book_duties(ctx, p), build_accountability_duties(review, p)], ignore_index=True)
         officers = _officers(ctx, cfg, p)

@@ -133,6 +133,19 @@ class IdOnly(_Strict):
     id: str
 
 
+class ProposalDays(_Strict):
+    """Days after month-end by which a proposed resolution is due, by what it answers."""
+    default: int = Field(ge=1)
+    red_warning: int = Field(ge=1)
+    legal_deadline: int = Field(ge=1)
+
+
+class MeetingActions(_Strict):
+    id: str
+    proposal_days: ProposalDays
+    legal_horizon_days: int = Field(ge=1)      # a legal deadline this close gets a proposed resolution
+
+
 class Years(_Strict):
     id: str
     years: int = Field(ge=1)
@@ -183,7 +196,7 @@ class Policy(_Strict):
     entrusted_payment: EntrustedPayment
     collection: CollectionPolicy
     archives: IdOnly
-    meeting_actions: IdOnly
+    meeting_actions: MeetingActions
     legal: Legal
     monitoring: Monitoring
     maturities: Horizons

@@ -188,3 +188,22 @@ def test_a_policy_threshold_changes_the_lapses_without_code(sample_review, tmp_p
     assert {x[:2] for x in after} <= {x[:2] for x in before}
     # the first-inspection deadline moved: the same lapses, due 90 days after disbursement
     assert _register(relaxed, "first_inspection") != _register(m, "first_inspection")
+
+
+def test_the_recovered_share_comes_from_the_policy_file(sample_review):
+    """determination.mitigation_points.recovered_share (0.5 by default) decides loss_recovered:
+    recoveries of at least that share of the case balance, worked out here from the cases."""
+    from postloan.accountability.config import load_accountability_config
+    e, m = sample_review
+    c = m["accountability_cases"].set_index("case_id")
+    for share in (0.5, 0.05):
+        base = load_accountability_config()
+        mit = base.determination.mitigation_points.model_copy(update={"recovered_share": share})
+        cfg = base.model_copy(update={"determination": base.determination.model_copy(
+            update={"mitigation_points": mit})})
+        det = build_accountability_marts(e, parse_period("2025"), load_policy(), load_calendar(), cfg)[
+            "accountability_determinations"]
+        expected = [(c.loc[k, "case_balance"] > 0) and (c.loc[k, "recovered"] >= share * c.loc[k, "case_balance"])
+                    for k in det["case_id"]]
+        assert det["loss_recovered"].tolist() == expected
+    assert any(expected)                     # at 5 % some case counts as recovered

@@ -103,3 +103,27 @@ def test_archives_and_proposals(marts):
     assert set(p.columns) >= {"action_id", "meeting_month", "branch_id", "item", "owner_officer_id", "due_date",
                               "status", "done_date"}
     assert (p["basis"] == "法律时效 30 天内到期").sum() == 1 and p["owner_officer_id"].notna().all()
+
+
+def test_proposal_deadlines_come_from_the_policy_file(tmp_path, marts):
+    """meeting_actions.proposal_days in policy.yaml sets each proposed resolution's due date
+    (month-end 2025-10-31 + days); a changed file changes them with no code change."""
+    import yaml
+    from postloan.paths import parameters_dir
+    p = marts["proposed_resolutions"]
+    assert len(p)
+    end = pd.Timestamp("2025-10-31")
+    days = load_policy().meeting_actions.proposal_days
+    expect = p["basis"].map({"红色预警未处置": days.red_warning}).fillna(
+        p["basis"].str.startswith("法律时效").map({True: days.legal_deadline, False: days.default}))
+    assert ((p["due_date"] - end).dt.days == expect).all()
+    data = yaml.safe_load((parameters_dir() / "policy.yaml").read_text(encoding="utf-8"))
+    data["meeting_actions"]["proposal_days"] = {"default": 21, "red_warning": 3, "legal_deadline": 7}
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    extract = load_extract(write_tiny_bank(tmp_path / "tiny"))
+    q = build_marts(extract, "2025-10", load_policy(path), load_calendar())["proposed_resolutions"]
+    assert sorted((q["due_date"] - end).dt.days.unique()) == sorted(
+        {21 if b not in ("红色预警未处置",) and not b.startswith("法律时效") else (3 if b == "红色预警未处置" else 7)
+         for b in q["basis"]})
+    assert (q["branch_id"].notna()).all()

@@ -45,6 +45,7 @@ class LossPoints(_Strict):
 class Mitigation(_Strict):
     self_reported: float = Field(ge=0)
     loss_recovered: float = Field(ge=0)
+    recovered_share: float = Field(gt=0, le=1)      # loss_recovered when recoveries reach this share of the case balance
 
 
 class Rung(_Strict):
@@ -56,6 +57,7 @@ class Rung(_Strict):
 class Determination(_Strict):
     primary_share: float = Field(gt=0, le=1)
     leadership_min_points: float = Field(ge=0)
+    leadership_divisor: int = Field(ge=1)           # a branch head bears 1/N of the case's lapse points
     exempt_max_points: float = Field(ge=0)
     reducible_max_points: float = Field(ge=0)
     loss_points: list[LossPoints]

@@ -84,14 +84,15 @@ def build_determinations(cases: pd.DataFrame, timeline: pd.DataFrame, lapses: pd
     hits = q.merge(rep.astype({"customer_id": object, "reported_by": object}), on=["customer_id", "reported_by"])
     hit = set(hits.loc[hits["reported_date"] <= hits["case_date"], "_i"])
     self_rep = [i in hit for i in range(len(det))]
-    recovered = (det["case_id"].map(c["recovered"]) >= 0.5 * det["case_id"].map(c["case_balance"])) & \
+    recovered = (det["case_id"].map(c["recovered"]) >= d.mitigation_points.recovered_share
+                 * det["case_id"].map(c["case_balance"])) & \
         (det["case_id"].map(c["case_balance"]) > 0)
     det["self_reported"] = self_rep
     det["loss_recovered"] = recovered.to_numpy()
     det["mitigation_points"] = np.where(det["self_reported"], d.mitigation_points.self_reported, 0.0) + \
         np.where(det["loss_recovered"], d.mitigation_points.loss_recovered, 0.0)
     det["sanction_points"] = np.where(
-        det["degree"] == "leadership", det["case_points"] / 3,
+        det["degree"] == "leadership", det["case_points"] / d.leadership_divisor,
         np.where(det["exoneration"] == "exempt", 0.0,
                  (det["points"] + det["loss_points"] + det["repeat_points"] - det["mitigation_points"]).clip(lower=0)))
     rung = [d.sanction(p) for p in det["sanction_points"]]

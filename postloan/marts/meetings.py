@@ -37,29 +37,33 @@ def meeting_figures(a: pd.DataFrame) -> dict:
 def build_proposed_resolutions(ctx: MonthContext, marts: dict) -> pd.DataFrame:
     """One proposal per finding that needs a decision, owned by the officer responsible
     (or the post-loan manager of the managing branch when nobody is)."""
-    due = ctx.end + pd.Timedelta(days=15)
+    days = ctx.policy.meeting_actions.proposal_days
+    horizon = ctx.policy.meeting_actions.legal_horizon_days
+    b = ctx.extract["branches"]
+    head_office = b.loc[b["level"] == "head_office", "branch_id"].iloc[0]
     off = ctx.officers
     plm = off[off["role"] == "post_loan_manager"].drop_duplicates("branch_id").set_index("branch_id")["officer_id"]
     rows = []
 
-    def add(frame, item, basis, owner=None, days=15):
+    def add(frame, item, basis, owner=None, due_days=days.default):
         if frame.empty:
             return
         o = owner if owner is not None else frame["officer_id"]
         o = pd.Series(o, index=frame.index).fillna(frame["managing_branch_id"].map(plm))
-        rows.append(pd.DataFrame({"meeting_month": ctx.month, "branch_id": frame["managing_branch_id"].fillna("B000"),
-                                  "item": item, "owner_officer_id": o, "due_date": ctx.end + pd.Timedelta(days=days),
+        rows.append(pd.DataFrame({"meeting_month": ctx.month, "branch_id": frame["managing_branch_id"].fillna(head_office),
+                                  "item": item, "owner_officer_id": o, "due_date": ctx.end + pd.Timedelta(days=due_days),
                                   "basis": basis, "operating_branch_id": frame["operating_branch_id"],
                                   "managing_branch_id": frame["managing_branch_id"]}))
 
     w = marts["warning_lifecycle"]
     red = w[w["open_at_end"] & (w["level"] == "red") & w["first_measure_date"].isna()]
     add(red, "对" + red["customer_name"] + "（" + red["customer_id"] + "）红色预警 " + red["warning_id"] +
-        " 制定处置方案并落实首项措施", "红色预警未处置", days=5)
+        " 制定处置方案并落实首项措施", "红色预警未处置", due_days=days.red_warning)
     lim = marts["legal_deadlines"]
-    soon = lim[(lim["days_left"] > 0) & (lim["days_left"] <= 30)]
+    soon = lim[(lim["days_left"] > 0) & (lim["days_left"] <= horizon)]
     add(soon, "在 " + soon["deadline"].dt.strftime("%Y-%m-%d") + " 前对借据 " + soon["loan_id"] + "（" +
-        soon["customer_name"] + "）" + soon["kind_label"] + "采取保全措施", "法律时效 30 天内到期", days=10)
+        soon["customer_name"] + "）" + soon["kind_label"] + "采取保全措施", f"法律时效 {horizon} 天内到期",
+        due_days=days.legal_deadline)
     d = marts["inspection_duties"]
     miss = d[d["status"] == "missing"].groupby(["officer_id", "operating_branch_id", "managing_branch_id"],
                                                 dropna=False).size().rename("n").reset_index()

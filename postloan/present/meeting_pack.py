@@ -187,9 +187,9 @@ def show_asset_quality(pack: Pack):
                 pack.top_n, "没有分类低于逾期底线的贷款。"))
     last = g.tail(pack.trend_months)
     _show(charts.line_chart(last.index, {"不良率": last["npl_ratio"].tolist(), "关注类占比": last["special_mention_ratio"].tolist()},
-                            "不良率与关注类占比（近 12 个月）", "比率", percent=True),
-          charts.line_chart(last.index, {"贷款余额": (last["total_balance"] / 1e8).tolist()},
-                            "贷款余额（近 12 个月）", "亿元"))
+                            f"不良率与关注类占比（近 {len(last)} 个月）", "比率", percent=True),
+          charts.line_chart(last.index, {"贷款余额": (last["total_balance"] / fmt.UNITS[pack.unit]).tolist()},
+                            f"贷款余额（近 {len(last)} 个月）", pack.unit))
 
 
 # ---- 3 ------------------------------------------------------------------------------
@@ -211,10 +211,10 @@ def show_warnings(pack: Pack):
         ("late", "累计逾期报告", "int"), ("hlate", "处置超时未解除", "int")]))
     cat = w[w["open_at_end"]].groupby("category").size().rename("n").reset_index()
     _show("<h3 class='pl'>未解除信号按类别</h3>", table(cat, [("category", "类别", "enum:warning_category"), ("n", "个数", "int")]))
-    flow = w[w["identified_date"] >= (pd.Period(pack.month) - 11).start_time].groupby("flow").agg(
+    flow = w[w["identified_date"] >= (pd.Period(pack.month) - (pack.trend_months - 1)).start_time].groupby("flow").agg(
         n=("warning_id", "size"), late=("report_late", "sum"), days=("report_days", "median")).reset_index()
     flow["flow"] = flow["flow"].map(FLOW_LABELS)
-    _show("<h3 class='pl'>三条报告流程（近 12 个月）</h3>", table(flow, [
+    _show(f"<h3 class='pl'>三条报告流程（近 {pack.trend_months} 个月）</h3>", table(flow, [
         ("flow", "报告流程", None), ("n", "信号数", "int"), ("late", "逾期报告", "int"), ("days", "报告用时中位数（天）", None)]))
     sla = w[w["report_late"] | w["handling_late"]].groupby("officer_id", dropna=False).agg(
         report=("report_late", "sum"), handling=("handling_late", "sum")).reset_index()
@@ -231,7 +231,7 @@ def show_warnings(pack: Pack):
         None, "月末没有未解除的红色预警。"))
     eff = pack.m("warning_effectiveness")
     warned = eff[eff["warned"]]
-    _show(lead(f"预警有效性：近 12 个月新发生不良 {len(eff)} 笔，其中事先有预警 {len(warned)} 笔"
+    _show(lead(f"预警有效性：近 {pack.policy.warning_effectiveness.lookback_months} 个月新发生不良 {len(eff)} 笔，其中事先有预警 {len(warned)} 笔"
                + (f"，预警早于不良中位 {int(warned['days_before'].median())} 天。" if len(warned) else "。")))
 
 
@@ -324,7 +324,8 @@ def show_collection(pack: Pack):
         ("band", "上月逾期分段", None), ("loans", "笔数", "int"), ("balance_p", "上月余额（万元）", "money"),
         ("cure_rate", "回到正常", "pct"), ("roll_rate", "滚动恶化", "pct")]))
     bad = acts[acts["night_contact"] | acts["forbidden_party"]]
-    bad = bad.assign(issue=bad["night_contact"].map({True: "夜间 22:00-08:00 联系", False: ""}) +
+    quiet = pack.policy.collection.conduct
+    bad = bad.assign(issue=bad["night_contact"].map({True: f"夜间 {quiet.quiet_from}-{quiet.quiet_until} 联系", False: ""}) +
                      bad["forbidden_party"].map({True: " 联系第三方", False: ""}), officer=pack.officer(bad["officer_id"]))
     _show("<h3 class='pl'>催收行为异常</h3>", table(bad, [
         ("action_id", "记录号", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),

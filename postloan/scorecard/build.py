@@ -42,7 +42,7 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
     ctx = MonthContext(extract, period.last_month, policy, calendar)
     periods = [period.previous(k) for k in reversed(range(cfg.trend_periods))]
     periods = [p for p in periods if p.last_month in months] or [period]
-    dated = build_dated_duties(ctx, periods[0].start, period.end)
+    dated = build_dated_duties(ctx, periods[0].start, period.end, cfg.inspection_quality_points)
     all_ind, all_tot, main_cases = [], [], None
     for p in periods:
         review = build_accountability_marts(extract, p, policy, calendar, review_cfg)      # the link to 责任追究

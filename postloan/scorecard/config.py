@@ -85,6 +85,7 @@ class ScorecardConfig(_Strict):
     rating: Rating
     peers: Peers
     trend_periods: int = Field(ge=1, le=24)
+    inspection_quality_points: dict[Literal["excellent", "good", "fair", "poor"], float]   # points per quality grade
     roles: list[Literal["account_manager", "risk_manager", "post_loan_manager", "branch_head"]]
 
     @model_validator(mode="after")

@@ -18,7 +18,6 @@ from postloan.marts.warnings import build_warning_lifecycle
 from postloan.periods import Period
 from postloan.policy import NPL_CLASSES
 
-GRADE_POINTS = {"excellent": 100.0, "good": 80.0, "fair": 60.0, "poor": 0.0}
 CASH_METHODS = ["cash", "guarantor_payment", "collateral_sale"]
 COLUMNS = ["duty", "officer_id", "due_date", "ok", "points", "ref", "customer_id", "loan_id", "done_date",
            "days_late", "amount", "originated"]
@@ -42,7 +41,8 @@ def _frame(duty, officer, due, ok=None, points=None, ref=None, customer=None, lo
     return f
 
 
-def build_dated_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def build_dated_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp,
+                       quality_points: dict[str, float]) -> pd.DataFrame:
     """Every dated duty falling due from `start` to `end`, attributed to its officer."""
     parts = []
     ins = build_inspection_duties(ctx, start, end)
@@ -52,7 +52,7 @@ def build_dated_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp
     q = ctx.extract["inspections"]
     q = q[q["quality_grade"].notna() & (q["completed_date"] >= start) & (q["completed_date"] <= end)]
     parts.append(_frame("inspection_quality", q["officer_id"], q["completed_date"],
-                        points=q["quality_grade"].astype(object).map(GRADE_POINTS), ref=q["inspection_id"],
+                        points=q["quality_grade"].astype(object).map(quality_points), ref=q["inspection_id"],
                         customer=q["customer_id"], loan=q["loan_id"], done=q["completed_date"]))
     w = build_warning_lifecycle(ctx)
     live = w[w["status"] != "rejected"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import ipywidgets as W
 from IPython.display import HTML, display
@@ -65,7 +65,6 @@ class HBox(_Guarded, W.HBox):
 def _viewer(query: str, access) -> tuple:
     """(user, query without the user id). The server adds the authenticated user's id and
     strips any the browser sent; with access control a request without one is refused."""
-    from urllib.parse import parse_qsl, urlencode
     pairs = parse_qsl(query or "", keep_blank_values=True)
     if access is None:
         return None, query

@@ -101,6 +101,8 @@ def clean_abandoned(out: Path, month: str) -> list[Path]:
             pid = 0
         if pid and _alive(pid) and pid != os.getpid():
             continue
+        if not pid and time.time() - tmp.stat().st_mtime < 600:
+            continue          # just made by a run that has not written its owner file yet
         shutil.rmtree(tmp, ignore_errors=True)
         removed.append(tmp)
     return removed

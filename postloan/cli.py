@@ -209,7 +209,7 @@ def cmd_token(args) -> int:
     import secrets
     token = secrets.token_urlsafe(24)
     print(f"令牌（交给用户 {args.user}，只显示这一次）：{token}")
-    print(f"写入 parameters/access.yaml：  token_sha256: {hashlib.sha256(token.encode()).hexdigest()}")
+    print(f"写入 parameters/access.yaml：  token_sha256: \"{hashlib.sha256(token.encode()).hexdigest()}\"")
     return 0
 
 

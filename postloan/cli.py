@@ -205,11 +205,11 @@ def cmd_serve(args) -> int:
 
 
 def cmd_token(args) -> int:
-    import hashlib
     import secrets
+    from postloan.dashboards.access import token_hash
     token = secrets.token_urlsafe(24)
     print(f"令牌（交给用户 {args.user}，只显示这一次）：{token}")
-    print(f"写入 parameters/access.yaml：  token_sha256: \"{hashlib.sha256(token.encode()).hexdigest()}\"")
+    print(f"写入 parameters/access.yaml：  token_sha256: \"{token_hash(token)}\"")
     return 0
 
 

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -50,7 +51,6 @@ class User(BaseModel):
 
     @model_validator(mode="after")
     def _scopes(self):
-        import re
         for s in self.scopes:
             if s not in (ALL_SCOPES, "all") and not re.fullmatch(BRANCH_ID_PATTERN, s):
                 raise ValueError(f"scopes: {s!r} 不是机构号或 “*”")

@@ -2,7 +2,6 @@
 as the papermill workbooks, so a dashboard and a PDF can never disagree."""
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,13 +17,13 @@ from postloan.present import meeting_pack as mp
 from postloan.present import scorecards as sc
 from postloan.dashboards.request import ITEM_KEY, RequestError, default_scope, parse_request, read_query_string
 from postloan.periods import parse_period
-from postloan.present.tables import CSS
+from postloan.present.tables import CSS, esc
 
 TITLES = {"meeting_pack": "贷后管理例会材料", "scorecards": "贷后管理考核评价", "accountability": "贷后管理工作责任追究"}
 
 
 def _error(message: str) -> None:
-    display(HTML(CSS + f'<div class="pl" id="pl-error"><h2>无法显示</h2><p>{html.escape(message)}</p></div>'))
+    display(HTML(CSS + f'<div class="pl" id="pl-error"><h2>无法显示</h2><p>{esc(message)}</p></div>'))
 
 
 class _Guarded:
@@ -258,9 +257,9 @@ def landing() -> None:
     for period, products in cat.items():
         for product, info in products.items():
             names = {code: label for label, code in _scope_options(product, info["run_dir"], info["scopes"])}
-            links = " ".join(f'<a href="{product}.ipynb?{html.escape(urlencode({"period": period, "scope": s}))}">'
-                             f"{html.escape(names[s])}</a>" for s in info["scopes"])
+            links = " ".join(f'<a href="{product}.ipynb?{esc(urlencode({"period": period, "scope": s}))}">'
+                             f"{esc(names[s])}</a>" for s in info["scopes"])
             rows.append(f"<tr><td>{parse_period(period).label_cn}</td><td>{TITLES.get(product, product)}</td>"
-                        f"<td>{links}</td><td>{html.escape(Path(info['run_dir']).name)}</td></tr>")
+                        f"<td>{links}</td><td>{esc(Path(info['run_dir']).name)}</td></tr>")
     display(HTML('<table class="pl pl-table"><thead><tr><th>期间</th><th>产品</th><th>范围</th><th>运行编号</th></tr></thead>'
                  "<tbody>" + "".join(rows) + "</tbody></table>"))

@@ -39,3 +39,15 @@ def label(enum: str, code) -> str:
     if code is None:
         return ""
     return _load()["enums"][enum].get(code, str(code))
+
+
+def term_labels(group: str) -> dict[str, str]:
+    """{code: Chinese label} of one group of the suite's own codes (duties, deadline kinds, rules…)."""
+    return dict(_load()["terms"][group])
+
+
+def term(group: str, code) -> str:
+    """Chinese label of one of the suite's own codes; the code itself when unknown."""
+    if code is None:
+        return ""
+    return _load()["terms"][group].get(code, str(code))

@@ -160,7 +160,37 @@ class Legal(_Strict):
     limitation_years: Years
     guarantee_default_months: Months
     enforcement_years: Years
+    notarized_years: Years
+    general_guarantee_after_enforcement_years: Years
+    bankruptcy_claim_days: IdDays
     horizons_days: list[int]
+
+
+class DebtorRule(_Strict):
+    id: str
+    customer_types: list[CustomerType]
+    npl_share_over: float = Field(ge=0, lt=1)
+    at_least: Class
+
+
+class RestructuredRule(_Strict):
+    id: str
+    observation_months: int = Field(ge=1)
+    at_least: Class
+
+
+class UpgradeRule(_Strict):
+    id: str
+    clean_month_ends: int = Field(ge=1)
+
+
+class ClassificationRules(_Strict):
+    """商业银行金融资产风险分类办法 (2023): the floors a classification may not go below."""
+    technical_overdue_days: IdDays
+    dpd_floors: list[Floor]
+    debtor: DebtorRule
+    restructured: RestructuredRule
+    upgrade: UpgradeRule
 
 
 class CustomerInfo(_Strict):
@@ -187,7 +217,7 @@ class Lookback(_Strict):
 
 class Policy(_Strict):
     version: int
-    classification_floors: list[Floor]
+    classification: ClassificationRules
     dpd_bands: list[DpdBand]
     inspection: Inspection
     warning: WarningPolicy
@@ -201,14 +231,6 @@ class Policy(_Strict):
     monitoring: Monitoring
     maturities: Horizons
     warning_effectiveness: Lookback
-
-    def floor_rank(self, dpd: np.ndarray) -> np.ndarray:
-        """Minimum classification rank (0 = normal … 4 = loss) that each dpd requires."""
-        dpd = np.asarray(dpd)
-        rank = np.zeros(len(dpd), dtype=int)
-        for f in sorted(self.classification_floors, key=lambda f: f.dpd_over):
-            rank = np.where(dpd > f.dpd_over, np.maximum(rank, CLASS_ORDER.index(f.at_least)), rank)
-        return rank
 
     def policy_ids(self) -> set[str]:
         ids = set()

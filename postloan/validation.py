@@ -46,6 +46,9 @@ class Extract:
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.tables and name in C.TABLES and C.TABLES[name].optional:
+            # an optional table the source does not have: empty, with the contract's columns and types
+            return pd.DataFrame({c.name: empty_column(c, 0) for c in C.TABLES[name].columns})
         return self.tables[name]
 
 

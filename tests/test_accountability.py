@@ -52,13 +52,14 @@ def test_officer_who_did_everything_is_exempt(review):
     assert bool(d["inclusive_scope"]) and "普惠" in d["basis"]
 
 
-def test_minor_lapses_only_are_reducible(review):
+def test_minor_lapses_only_are_exempt_in_the_inclusive_scope(review):
     lp = _lapses(review, "L8").set_index("duty")
     # first inspection 3 days late, contract filed 2 days late: within the 5-day grace -> minor, 1 point each
     assert set(lp.index) == {"first_inspection", "archives"}
     assert lp.loc["first_inspection", "days_late"] == 3 and (lp["severity"] == "minor").all()
     d = _det(review, "L8").loc["E7"]
-    assert (d["points"], d["exoneration"], d["sanction"]) == (2, "reducible", "education")
+    # 金规〔2024〕11号: none or minor lapses -> 应免责 (was 可减责免责 under the old points rule)
+    assert (d["points"], d["exoneration"], d["sanction"]) == (2, "exempt", "none")
 
 
 def test_nobody_assigned_and_a_handover_inside_the_window(review):
@@ -75,7 +76,8 @@ def test_nobody_assigned_and_a_handover_inside_the_window(review):
     assert ev.loc["unassigned", "done_date"] == pd.Timestamp("2025-08-20")
     assert "无监交人" in ev.loc["handover", "detail"]
     d = _det(review, "L9")
-    assert d.loc["E6", "degree"] == "direct" and d.loc["E8", "degree"] == "direct"        # 3 points each
+    # 3 points each, no serious lapse: each half of the officers' points -> 主要 (no one 直接)
+    assert d.loc["E6", "degree"] == "primary" and d.loc["E8", "degree"] == "primary"
     assert d.loc["E11", "degree"] == "leadership"                                        # case points 7 >= 6
 
 

@@ -38,8 +38,16 @@ def test_policy_unknown_key_and_bad_value_are_named(tmp_path):
 
 
 def test_floors_follow_the_policy_file(tmp_path):
-    policy = load_policy()
-    assert list(policy.floor_rank([0, 1, 90, 91, 270, 271, 360, 361])) == [0, 1, 1, 2, 2, 3, 3, 4]
+    from postloan.rules.classification import dpd_floor_rank
+    rules = load_policy().classification
+    assert list(dpd_floor_rank([0, 1, 90, 91, 270, 271, 360, 361], rules)) == [0, 1, 1, 2, 2, 3, 3, 4]
+    # a bank that excepts technical overdue of up to 3 days: dpd 1..3 stays normal
+    data = yaml.safe_load((parameters_dir() / "policy.yaml").read_text(encoding="utf-8"))
+    data["classification"]["technical_overdue_days"]["days"] = 3
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = load_policy(path).classification
+    assert list(dpd_floor_rank([0, 3, 4, 91], rules)) == [0, 0, 1, 2]
 
 
 def test_working_days_follow_holidays_and_adjusted_weekends():

@@ -21,7 +21,7 @@ def build_accountability_marts(extract: Extract, period: Period, policy: Policy,
     if len(cases):
         timeline = build_timeline(ctx, cases, cfg)
         timeline = timeline.merge(cases[["case_id", "operating_branch_id", "managing_branch_id"]], on="case_id")
-        lapses = build_lapses(timeline, cfg)
+        lapses = build_lapses(timeline, cases, cfg)
         det = build_determinations(cases, timeline, lapses, ctx.officers, extract["warnings"], cfg)
     else:
         timeline = lapses = det = pd.DataFrame(columns=["case_id", "officer_id", "operating_branch_id",

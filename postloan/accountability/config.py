@@ -11,7 +11,7 @@ from postloan.policy import load_model
 
 DUTIES = ["first_inspection", "routine_inspection", "warning_report", "warning_handling", "warning_entry",
           "collateral_revaluation", "title_warrant", "entrusted_payment", "collection_start", "collection_conduct",
-          "limitation", "guarantee_period", "archives"]
+          "limitation", "guarantee_period", "legal_deadline", "archives"]
 Severity = Literal["minor", "major", "serious"]
 
 
@@ -23,6 +23,7 @@ class Selection(_Strict):
     became_npl: bool
     written_off: bool
     transferred: bool
+    right_lost: bool            # a limitation, guarantee period or other legal deadline ran out in the period
     loan_ids: list[str]
 
 
@@ -54,12 +55,51 @@ class Rung(_Strict):
     min: float
 
 
+class Degrees(_Strict):
+    direct_if_serious: bool                         # an officer with a serious lapse bears 直接责任
+    primary_share: float = Field(gt=0, le=1)        # otherwise: this share of the case's points or more -> 主要
+
+
+class Leadership(_Strict):
+    min_case_points: float = Field(ge=0)            # the branch heads bear 领导责任 when the case's points reach this
+    divisor: int = Field(ge=1)                      # … each one part in this many of the case's points
+    branches: list[Literal["operating", "managing"]] = Field(min_length=1)
+
+
+Outcome = Literal["exempt", "reducible", "not_exempt"]
+
+
+class Outcomes(_Strict):
+    """Exoneration by the worst counted lapse of the officer in the case."""
+    none: Outcome
+    minor: Outcome
+    general_performed: Outcome      # general lapses, duties basically performed
+    general: Outcome
+    serious: Outcome
+
+
+class Exoneration(_Strict):
+    negative_list: list[str]                        # duties whose lapse bars 免责 (负面清单)
+    basically_performed_share: float = Field(gt=0, le=1)
+    inclusive: Outcomes                             # 普惠 scope (金规〔2024〕11号)
+    other: Outcomes                                 # outside it: the bank's general rules
+    reducible_factor: float = Field(ge=0, le=1)     # 可减责免责: this share of the points is sanctioned
+
+    @model_validator(mode="after")
+    def _serious_never_exempt(self):
+        for name in ("inclusive", "other"):
+            if getattr(self, name).serious != "not_exempt":
+                raise ValueError(f"{name}.serious must be not_exempt (金规〔2024〕11号: 严重失职不得免责)")
+        unknown = sorted(set(self.negative_list) - set(DUTIES))
+        if unknown:
+            raise ValueError(f"negative_list names unknown duties {unknown}")
+        return self
+
+
 class Determination(_Strict):
-    primary_share: float = Field(gt=0, le=1)
-    leadership_min_points: float = Field(ge=0)
-    leadership_divisor: int = Field(ge=1)           # a branch head bears 1/N of the case's lapse points
-    exempt_max_points: float = Field(ge=0)
-    reducible_max_points: float = Field(ge=0)
+    degrees: Degrees
+    leadership: Leadership
+    exoneration: Exoneration
     loss_points: list[LossPoints]
     repeat_points_per_case: float = Field(ge=0)
     mitigation_points: Mitigation
@@ -83,6 +123,8 @@ class AccountabilityConfig(_Strict):
     stages: dict[str, str]
     severity_points: dict[Severity, float]
     late_grace_days: int = Field(ge=0)
+    default_dpd_over: int = Field(ge=0)             # a loan defaulted when dpd first exceeded this (or became NPL)
+    after_default_counts: list[str]                 # duties whose lapse counts even when due after the default
     inclusive_scope: Scope
     determination: Determination
 
@@ -92,6 +134,9 @@ class AccountabilityConfig(_Strict):
         unknown = sorted(set(self.duties) - set(DUTIES))
         if missing or unknown:
             raise ValueError(f"duties must list exactly {DUTIES}; missing {missing}, unknown {unknown}")
+        bad = sorted(set(self.after_default_counts) - set(DUTIES))
+        if bad:
+            raise ValueError(f"after_default_counts names unknown duties {bad}")
         return self
 
 

@@ -37,7 +37,9 @@ def write_register(m: Marts, scope: str, path: Path) -> Path:
               ("案件", pd.DataFrame({"案件编号": cases.get("case_id"), "借据号": cases.get("loan_id"), "客户号": cases.get("customer_id"),
                                    "客户名称": cases.get("customer_name"), "原因": cases.get("reason_cn"),
                                    "案件日期": pd.to_datetime(cases.get("case_date")).dt.date if len(cases) else None,
-                                   "风险余额": cases.get("case_balance"), "已回收": cases.get("recovered"),
+                                   "违约日": pd.to_datetime(cases.get("default_date")).dt.date if len(cases) else None,
+                                   "债权金额": cases.get("case_balance"), "已回收": cases.get("recovered"),
+                                   "损失": cases.get("loss"), "客户授信": cases.get("customer_credit"),
                                    "普惠免责范围": cases.get("inclusive_scope")}))]
     if len(lapses):
         sheets.append(("失职事项", pd.DataFrame({
@@ -45,11 +47,13 @@ def write_register(m: Marts, scope: str, path: Path) -> Path:
             "环节": lapses["stage_cn"], "应履行日": lapses["due_date"].dt.date,
             "履行日": lapses["done_date"].dt.date, "状态": lapses["status_cn"],
             "逾期天数": lapses["days_late"], "责任人": lapses["officer_id"].map(lambda o: f"{names.get(o, '')}（{o}）" if isinstance(o, str) else "无人管户"),
-            "严重程度": lapses["severity_cn"], "计分": lapses["points"], "编号": lapses["ref"],
+            "严重程度": lapses["severity_cn"], "计分": lapses["points"],
+            "计入认定": lapses["counted"].map({True: "是", False: "否（违约后）"}), "编号": lapses["ref"],
             "委员会认定": "", "申诉": ""})))
     if len(det):
         sheets.append(("责任认定", pd.DataFrame({
             "案件编号": det["case_id"], "工号": det["officer_id"], "姓名": det["officer_name"],
+            "离职日期": pd.to_datetime(det["officer_left_date"]).dt.date,
             "责任程度": det["degree_cn"], "免责认定": det["exoneration_cn"], "依据": det["basis"],
             "理由": det["reason"], "失职计分": det["points"], "损失": det["loss"],
             "建议处理": det["sanction_cn"], "委员会最终认定": "", "申诉": "",

@@ -13,17 +13,21 @@ import numpy as np
 import pandas as pd
 
 from postloan.accountability.config import AccountabilityConfig
+from postloan.glossary import term_labels
 from postloan.marts.context import MonthContext, lookup
 from postloan.marts.inspections import _routine_windows
 from postloan.periods import Period
 from postloan.policy import NPL_CLASSES
+from postloan.rules.conduct import conduct_flags
+from postloan.rules.deadlines import legal_deadlines
+from postloan.rules.default import default_dates
+from postloan.rules.duties import collection_start_due, first_inspection_due, warning_deadlines
+from postloan.rules.recovery import recovered_by_loan
 
-DUTY_CN = {"first_inspection": "首次检查", "routine_inspection": "例行检查", "warning_report": "预警报告",
-           "warning_handling": "预警处置", "warning_entry": "预警录入", "collateral_revaluation": "押品重估",
-           "title_warrant": "他项权证入库", "entrusted_payment": "受托支付与用途", "collection_start": "启动催收",
-           "collection_conduct": "催收行为", "limitation": "诉讼时效保全", "guarantee_period": "保证期间保全",
-           "archives": "档案归档", "unassigned": "无人管户期间", "handover": "工作移交手续"}
-REASONS = {"became_npl": "本期转为不良", "written_off": "本期核销", "transferred": "本期转让", "listed": "参数指定"}
+# a lost legal right is a lapse of the duty that should have kept it
+RIGHT_DUTY = {"limitation": "limitation", "notarized": "legal_deadline", "guarantee_period": "guarantee_period",
+              "guarantee_debt": "guarantee_period", "enforcement": "legal_deadline", "bankruptcy_claim": "legal_deadline",
+              "preservation": "legal_deadline"}
 
 
 def _last_active_balance(ctx: MonthContext) -> pd.Series:
@@ -35,10 +39,26 @@ def _last_active_balance(ctx: MonthContext) -> pd.Series:
     return ctx.extract.memo["last_active_balance"]
 
 
+def _bad_book(ctx: MonthContext, end: pd.Timestamp) -> pd.Index:
+    """Loans that were NPL at a month-end, or written off, on or before `end`."""
+    lm = ctx.extract["loan_month"]
+    lm = lm[lm["month"] <= str(pd.Period(end, "M"))]
+    bad = (lm["status"] == "written_off") | ((lm["status"] == "active") & lm["classification"].isin(NPL_CLASSES))
+    return pd.Index(lm.loc[bad, "loan_id"].unique())
+
+
+def rights_lost(ctx: MonthContext, loan_ids, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The legal deadlines of `loan_ids` that had passed by `as_of` (rules.deadlines)."""
+    loans = ctx.loans[ctx.loans["loan_id"].isin(loan_ids)]
+    d = legal_deadlines(ctx.extract, loans, ctx.policy, as_of)
+    return d[d["deadline"] <= as_of]
+
+
 def select_cases(ctx: MonthContext, period: Period, cfg: AccountabilityConfig) -> pd.DataFrame:
     sel = cfg.case_selection
     lm = ctx.extract["loan_month"]
     months = period.months
+    bal = _last_active_balance(ctx)
     rows = []
     if sel.became_npl:
         x = lm[lm["month"].isin(months + [str(pd.Period(period.start, "M") - 1)])].sort_values(["loan_id", "month"])
@@ -51,32 +71,57 @@ def select_cases(ctx: MonthContext, period: Period, cfg: AccountabilityConfig) -
     for status, flag in (("written_off", sel.written_off), ("transferred", sel.transferred)):
         if flag:
             x = lm[lm["month"].isin(months) & (lm["status"] == status)]
-            bal = _last_active_balance(ctx)
             rows.append(pd.DataFrame({"loan_id": x["loan_id"].to_numpy(), "reason": status,
                                       "case_date": pd.PeriodIndex(x["month"], freq="M").end_time.normalize(),
                                       "case_balance": x["loan_id"].astype(object).map(bal).to_numpy()}))
+    if sel.right_lost:
+        lost = rights_lost(ctx, _bad_book(ctx, period.end), period.end)
+        lost = lost[lost["deadline"] >= period.start].sort_values("deadline").drop_duplicates("loan_id")
+        rows.append(pd.DataFrame({"loan_id": lost["loan_id"].to_numpy(), "reason": "right_lost",
+                                  "case_date": lost["deadline"].to_numpy(),
+                                  "case_balance": lost["loan_id"].astype(object).map(bal).to_numpy()}))
     if sel.loan_ids:
         known = ctx.loans[ctx.loans["loan_id"].isin(sel.loan_ids)]
         at_end = lm[(lm["month"] == period.last_month)].set_index("loan_id")["balance"]
         rows.append(pd.DataFrame({"loan_id": known["loan_id"].to_numpy(), "reason": "listed", "case_date": period.end,
                                   "case_balance": known["loan_id"].astype(object).map(at_end).to_numpy()}))
-    cases = pd.concat(rows, ignore_index=True).sort_values(["case_date", "loan_id"]).drop_duplicates("loan_id")
+    cases = pd.concat(rows, ignore_index=True)
+    # one case per loan: the latest of its dates (so that its timeline covers every reason), every reason named
+    reasons = cases.groupby("loan_id")["reason"].agg(lambda r: ",".join(dict.fromkeys(r)))
+    cases = cases.sort_values(["case_date", "loan_id"]).drop_duplicates("loan_id", keep="last")
+    cases["reasons"] = cases["loan_id"].map(reasons)
     cases = cases.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "customer_type", "product", "amount",
                                    "disbursement_date", "effective_maturity", "guarantee_type", "operating_branch_id",
                                    "managing_branch_id"]], on="loan_id")
+    cases = cases.sort_values(["case_date", "loan_id"]).reset_index(drop=True)
     cases["case_balance"] = cases["case_balance"].astype(float).fillna(0.0)
-    rec = ctx.extract["recoveries"]
-    cash = rec[rec["method"].isin(["cash", "guarantor_payment", "collateral_sale", "foreclosure"]) &
-               (rec["recovery_date"] <= period.end)].groupby("loan_id")["amount"].sum()
-    cases["recovered"] = cases["loan_id"].astype(object).map(cash).astype(float).fillna(0.0)
-    credit = ctx.loans.groupby("customer_id")["amount"].sum()
-    cases["customer_credit"] = cases["customer_id"].astype(object).map(credit).astype(float)
+    recovered = recovered_by_loan(ctx.extract["recoveries"], period.end)
+    cases["recovered"] = cases["loan_id"].astype(object).map(recovered).astype(float).fillna(0.0)
+    cases["loss"] = (cases["case_balance"] - cases["recovered"]).clip(lower=0)
+    cases["customer_credit"] = _credit_at(ctx, cases)
+    cases["default_date"] = default_dates(lm, cases["loan_id"], cfg.default_dpd_over).reindex(
+        cases["loan_id"]).to_numpy()
     sc = cfg.inclusive_scope
     cases["inclusive_scope"] = ((cases["customer_type"].isin(sc.customer_types) | cases["product"].isin(sc.products))
                                 & (cases["customer_credit"] <= sc.max_customer_credit))
     cases["case_id"] = [f"AC-{period.label}-{i + 1:04d}" for i in range(len(cases))]
-    cases["reason_cn"] = cases["reason"].map(REASONS)
+    labels = term_labels("case_reason")
+    cases["reason_cn"] = cases["reasons"].map(lambda r: "、".join(labels.get(x, x) for x in r.split(",")))
     return cases.reset_index(drop=True)
+
+
+def _credit_at(ctx: MonthContext, cases: pd.DataFrame) -> np.ndarray:
+    """The customer's credit at the case date: the amounts of its loans disbursed by then and
+    still on the book (active at the case date's month-end), plus the case loan itself."""
+    lm = ctx.extract["loan_month"]
+    q = cases[["loan_id", "customer_id", "case_date"]].assign(month=cases["case_date"].dt.strftime("%Y-%m"), _i=range(len(cases)))
+    book = lm[lm["status"] == "active"][["month", "loan_id"]].merge(
+        ctx.loans[["loan_id", "customer_id", "amount", "disbursement_date"]], on="loan_id")
+    m = q.merge(book, on=["customer_id", "month"], suffixes=("", "_other"))
+    m = m[(m["disbursement_date"] <= m["case_date"]) & (m["loan_id_other"] != m["loan_id"])]
+    others = m.groupby("_i")["amount"].sum()
+    own = cases["amount"].astype(float).to_numpy()
+    return own + others.reindex(range(len(cases))).fillna(0.0).to_numpy()
 
 
 def _rows(duty, cases_part, due, done, officer, ref, detail="", forced_lapse=None) -> pd.DataFrame:
@@ -98,8 +143,7 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     parts = []
     resp = ctx.responsible
     # first inspection
-    days = cases["customer_type"].astype(object).map(pol.inspection.first.days).astype(float)
-    due = cases["disbursement_date"] + pd.to_timedelta(days, unit="D")
+    due = first_inspection_due(cases, pol)
     ins = ctx.extract["inspections"]
     first = ins[ins["kind"] == "first"]
     by_loan = first[first["loan_id"].notna()].groupby("loan_id")["completed_date"].min()
@@ -128,17 +172,17 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     wl = wl[wl["status"] != "rejected"].merge(cases[["case_id", "loan_id", "customer_id", "disbursement_date",
                                                      "case_date"]], on="customer_id")
     wl = wl[(wl["identified_date"] >= wl["disbursement_date"]) & (wl["identified_date"] <= wl["case_date"])]
-    lv = lambda spec: wl["level"].map({x: spec.for_level(x) for x in ("red", "orange", "yellow")})
     who = resp(wl["customer_id"], wl["identified_date"])
-    for duty, spec, col in (("warning_report", pol.warning.report_working_days, "reported_date"),
-                            ("warning_handling", pol.warning.handling_working_days, "first_measure_date")):
-        dl = ctx.calendar.add_working_days(wl["identified_date"], lv(spec))
-        ok = dl <= wl["case_date"].to_numpy().astype("datetime64[D]")
+    wd = warning_deadlines(wl, pol, ctx.calendar)
+    case_day = wl["case_date"].to_numpy().astype("datetime64[D]")
+    for duty, deadline, col, detail in (("warning_report", "report_deadline", "reported_date", wl["level"]),
+                                        ("warning_handling", "handling_deadline", "first_measure_date", wl["level"]),
+                                        ("warning_entry", "entry_deadline", "entered_date", "")):
+        dl = wd[deadline].to_numpy()
+        ok = dl.astype("datetime64[D]") <= case_day
         sub = wl[ok]
-        parts.append(_rows(duty, sub, dl[ok], sub[col], who[ok], sub["warning_id"], sub["level"]))
-    dl = ctx.calendar.add_working_days(wl["identified_date"], pol.warning.entry_working_days.days)
-    ok = dl <= wl["case_date"].to_numpy().astype("datetime64[D]")
-    parts.append(_rows("warning_entry", wl[ok], dl[ok], wl.loc[ok, "entered_date"], who[ok], wl.loc[ok, "warning_id"]))
+        parts.append(_rows(duty, sub, dl[ok], sub[col], who[ok], sub["warning_id"],
+                           detail[ok] if not isinstance(detail, str) else detail))
     # collateral revaluation (latest appraisal) and title warrant
     col = ctx.extract["collateral"].merge(cases[["case_id", "loan_id", "customer_id", "disbursement_date",
                                                  "guarantee_type", "case_date"]], on="loan_id")
@@ -171,7 +215,7 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     sp = lm[(lm["dpd"] > 0) & (prev == 0)].merge(cases[["case_id", "loan_id", "customer_id", "case_date"]], on="loan_id")
     sp_start = pd.PeriodIndex(sp["month"], freq="M").end_time.normalize() - pd.to_timedelta(sp["dpd"] - 1, unit="D")
     sp_start = pd.Series(sp_start, index=sp.index)
-    sp_due = sp_start + pd.Timedelta(days=pol.collection.start.days)
+    sp_due = collection_start_due(sp_start, pol)
     act = ctx.extract["collection_actions"]
     a = sp[["case_id", "loan_id"]].assign(s=sp_start.to_numpy(), _i=sp.index).merge(
         act[["loan_id", "action_time"]], on="loan_id", how="left")
@@ -182,46 +226,24 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     parts.append(_rows("collection_start", sub, sp_due[keep], pd.to_datetime(lookup(pd.Series(sub.index), first_act)).to_numpy(),
                        resp(sub["customer_id"], sp_due[keep]), sub["month"].astype(str)))
     # collection conduct: night contact and third-party contact
-    cc = pol.collection.conduct
     ca = act.merge(cases[["case_id", "loan_id", "case_date"]], on="loan_id")
-    ca = ca[ca["action_time"] <= ca["case_date"] + pd.Timedelta(days=1)]
-    t = ca["action_time"].dt.strftime("%H:%M")
-    wrong = (((t >= cc.quiet_from) | (t < cc.quiet_until)) & ca["channel"].isin(cc.quiet_channels)) | \
-        ca["contacted_party"].isin(cc.forbidden_parties)
-    sub = ca[wrong]
+    ca = ca[ca["action_time"] < ca["case_date"] + pd.Timedelta(days=1)]
+    sub = ca[conduct_flags(ca, pol.collection.conduct)["breach"]]
     parts.append(_rows("collection_conduct", sub, sub["action_time"].dt.normalize(), None, sub["officer_id"],
                        sub["action_id"], sub["channel"].astype(str) + "/" + sub["contacted_party"].astype(str),
                        forced_lapse=np.ones(len(sub), dtype=bool)))
-    # limitation and guarantee periods that ran out before the case date
-    ev = act[act["evidence"]]
-    cash = ctx.extract["recoveries"]
-    cash = cash[cash["method"] == "cash"]
-    filed = ctx.extract["legal_cases"]
-    lim_rows = []
-    for r in cases.itertuples():
-        d = r.case_date
-        events = [r.effective_maturity]
-        events += list(ev.loc[(ev["loan_id"] == r.loan_id) & (ev["action_time"] <= d), "action_time"].dt.normalize())
-        events += list(cash.loc[(cash["loan_id"] == r.loan_id) & (cash["recovery_date"] <= d), "recovery_date"])
-        events += list(filed.loc[(filed["loan_id"] == r.loan_id) & (filed["filed_date"] <= d), "filed_date"])
-        end = max(events) + pd.DateOffset(years=pol.legal.limitation_years.years)
-        if end <= d:
-            lim_rows.append((r.case_id, r.loan_id, end, r.customer_id))
-    if lim_rows:
-        lr = pd.DataFrame(lim_rows, columns=["case_id", "loan_id", "due", "customer_id"])
-        parts.append(_rows("limitation", lr, lr["due"], None, resp(lr["customer_id"], lr["due"]), "诉讼时效届满",
+    # legal rights lost by the case date: limitation, guarantee periods, enforcement … (rules.deadlines)
+    lost = []
+    for day, group in cases.groupby("case_date"):
+        r = rights_lost(ctx, group["loan_id"], day).merge(group[["case_id", "loan_id"]], on="loan_id")
+        lost.append(r)
+    lr = pd.concat(lost, ignore_index=True) if lost else pd.DataFrame()
+    if len(lr):
+        kinds = term_labels("legal_deadline_kind")
+        parts.append(_rows(lr["kind"].map(RIGHT_DUTY).to_numpy(), lr, lr["deadline"], None,
+                           resp(lr["customer_id"], lr["deadline"]), lr["ref"],
+                           lr["kind"].map(kinds) + "届满：" + lr["party"].astype(str) + "；" + lr["note"].astype(str),
                            forced_lapse=np.ones(len(lr), dtype=bool)))
-    g = ctx.extract["guarantees"].merge(cases[["case_id", "loan_id", "customer_id", "effective_maturity", "case_date"]],
-                                        on="loan_id")
-    g_end = g["period_end_date"].fillna(g["effective_maturity"] + pd.DateOffset(months=pol.legal.guarantee_default_months.months))
-    to_g = ev[ev["contacted_party"] == "guarantor"].groupby("loan_id")["action_time"].min().dt.normalize()
-    sued = filed[filed["kind"].isin(["lawsuit", "arbitration"])].groupby("loan_id")["filed_date"].min()
-    joint = g["mode"].eq("joint").fillna(False).to_numpy(dtype=bool)
-    claim = pd.to_datetime(lookup(g["loan_id"], to_g)).where(joint, pd.to_datetime(lookup(g["loan_id"], sued)))
-    lost = (g_end < g["case_date"]) & ~(claim.notna() & (claim <= g_end))
-    sub = g[lost]
-    parts.append(_rows("guarantee_period", sub, g_end[lost], None, resp(sub["customer_id"], g_end[lost]),
-                       sub["guarantee_id"], sub["guarantor_name"], forced_lapse=np.ones(len(sub), dtype=bool)))
     # archives
     ar = ctx.extract["archives"].merge(cases[["case_id", "loan_id", "customer_id", "case_date"]], on="loan_id")
     ar = ar[ar["due_date"] <= ar["case_date"]]
@@ -240,7 +262,7 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     tl = pd.concat([tl, _events(ctx, cases)], ignore_index=True)
     for col in ("due_date", "done_date", "case_date"):
         tl[col] = pd.to_datetime(tl[col]).astype("datetime64[ns]")
-    tl["duty_cn"] = tl["duty"].map(DUTY_CN)
+    tl["duty_cn"] = tl["duty"].map(term_labels("duty"))
     return tl.drop(columns=["forced"]).sort_values(["case_id", "due_date", "duty"]).reset_index(drop=True)
 
 

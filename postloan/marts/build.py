@@ -51,6 +51,7 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
     t["meeting_actions_status"] = meetings.build_meeting_actions_status(ctx)
     t["proposed_resolutions"] = meetings.build_proposed_resolutions(ctx, t)
     t["branches"] = ctx.branches
+    t["dpd_bands"] = pd.DataFrame({"band": [b.id for b in policy.dpd_bands], "label": [b.label for b in policy.dpd_bands]})
     t["officers"] = ctx.officers
     t["calendar_month"] = pd.DataFrame({"month": [month], "start": [ctx.start], "end": [ctx.end],
                                         "prev_month": [ctx.prev_month]})
@@ -62,7 +63,7 @@ def figures_for_scope(m: Marts, scope: str) -> dict:
     cal = m["calendar_month"].iloc[0]
     snap = m.for_scope("loan_snapshot", scope)
     f = {"month": m.month, "scope": scope}
-    f.update(portfolio.portfolio_figures(snap))
+    f.update(portfolio.portfolio_figures(snap, list(m["dpd_bands"]["band"])))
     f.update(portfolio.migration_figures(snap))
     f.update(warnings.warning_figures(m.for_scope("warning_lifecycle", scope), cal["start"], cal["end"]))
     d = m.for_scope("inspection_duties", scope)

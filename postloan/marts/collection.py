@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 
 from postloan.marts.context import MonthContext
+from postloan.rules.classification import dpd_band
+from postloan.rules.conduct import conduct_flags
+from postloan.rules.recovery import cash_recoveries
 
-STAGES = {"pre_due": "逾期前", "early": "逾期前期", "late": "逾期后期", "legal": "法律清收"}
+STAGES = ("pre_due", "early", "late", "legal")          # labels: glossary terms.collection_stage
 
 
 def build_collection_cases(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
@@ -32,15 +35,12 @@ def build_collection_cases(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFram
 
 
 def build_collection_actions_month(ctx: MonthContext) -> pd.DataFrame:
-    c = ctx.policy.collection.conduct
     act = ctx.extract["collection_actions"]
     start = ctx.start
     end_excl = ctx.end + pd.Timedelta(days=1)
     m = act[(act["action_time"] >= start) & (act["action_time"] < end_excl)].copy()
-    t = m["action_time"].dt.strftime("%H:%M")
-    quiet = (t >= c.quiet_from) | (t < c.quiet_until)
-    m["night_contact"] = quiet & m["channel"].isin(c.quiet_channels)
-    m["forbidden_party"] = m["contacted_party"].isin(c.forbidden_parties)
+    flags = conduct_flags(m, ctx.policy.collection.conduct)
+    m["night_contact"], m["forbidden_party"] = flags["night_contact"], flags["forbidden_party"]
     m = m.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id", "managing_branch_id"]],
                 on="loan_id", how="left")
     return m.reset_index(drop=True)
@@ -54,7 +54,7 @@ def build_promises(ctx: MonthContext) -> pd.DataFrame:
     lm = ctx.extract["loan_month"]
     at_m = lm[lm["month"] == ctx.month].set_index("loan_id")
     rec = ctx.extract["recoveries"]
-    paid = rec[rec["method"].isin(["cash", "guarantor_payment", "collateral_sale"])]
+    paid = cash_recoveries(rec)
     p = p.merge(paid[["loan_id", "recovery_date"]], on="loan_id", how="left")
     p["paid"] = (p["recovery_date"] >= p["action_time"].dt.normalize()) & (p["recovery_date"] <= p["promised_date"])
     p = p.sort_values("paid").drop_duplicates("action_id", keep="last").drop(columns="recovery_date")
@@ -70,9 +70,8 @@ def roll_rates(snap: pd.DataFrame, bands: list) -> pd.DataFrame:
     c = snap[snap["class_p"].notna()].copy()
 
     def band(d):
-        d = d.fillna(0)
-        return np.select([d <= 0] + [(d >= b.from_) & ((b.to is None) | (d <= (b.to or 0))) for b in bands],
-                         ["current"] + [b.id for b in bands], "current")
+        b = dpd_band(d, bands)
+        return np.where(pd.isna(b), "current", b)
     c["band_p"] = band(c["dpd_p"])
     c["band_m"] = np.where(c["active"], band(c["dpd"]), "exited")
     order = ["current"] + [b.id for b in bands]

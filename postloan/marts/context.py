@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from postloan.policy import Policy, WorkCalendar
+from postloan.rules import attribution
 from postloan.validation import Extract
 
 
@@ -91,23 +92,7 @@ class MonthContext:
     # ---- responsibility ---------------------------------------------------
     def responsible(self, customer_ids, dates) -> np.ndarray:
         """officer_id responsible for each (customer, date) per the assignments history; None if nobody."""
-        q = pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype="string").to_numpy(),
-                          "day": pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[ns]"),
-                          "_i": np.arange(len(customer_ids))})
-        out = np.full(len(q), None, dtype=object)
-        q = q[q["day"].notna() & q["customer_id"].notna()]
-        if q.empty:
-            return out
-        a = self.extract["assignments"][["customer_id", "officer_id", "start_date", "end_date"]].copy()
-        a["customer_id"] = a["customer_id"].astype("string").to_numpy()
-        a = a.sort_values("start_date")
-        q = q.sort_values("day")
-        q["customer_id"] = q["customer_id"].astype(object)
-        a["customer_id"] = a["customer_id"].astype(object)
-        m = pd.merge_asof(q, a, left_on="day", right_on="start_date", by="customer_id", direction="backward")
-        ok = m["officer_id"].notna() & (m["end_date"].isna() | (m["end_date"] > m["day"]))
-        out[m.loc[ok, "_i"].to_numpy()] = m.loc[ok, "officer_id"].astype(object).to_numpy()
-        return out
+        return attribution.responsible(self.extract["assignments"], customer_ids, dates)
 
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:

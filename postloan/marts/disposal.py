@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from postloan.marts.context import MonthContext
+from postloan.rules.recovery import CASH_METHODS, WRITE_OFF_METHOD
 
-CASH_METHODS = ["cash", "guarantor_payment", "collateral_sale"]
 
 
 def build_recoveries_ytd(ctx: MonthContext) -> pd.DataFrame:
@@ -23,4 +23,4 @@ def build_recoveries_ytd(ctx: MonthContext) -> pd.DataFrame:
 def disposal_figures(r: pd.DataFrame) -> dict:
     m = r[r["in_month"]]
     return {"recovered_cash": float(m.loc[m["method"].isin(CASH_METHODS), "amount"].sum()),
-            "written_off_amount": float(m.loc[m["method"] == "write_off", "amount"].sum())}
+            "written_off_amount": float(m.loc[m["method"] == WRITE_OFF_METHOD, "amount"].sum())}

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 
 from postloan.marts.context import MonthContext
+from postloan.rules.attribution import with_outgoing
 
 
 def build_handovers(ctx: MonthContext) -> pd.DataFrame:
-    a = ctx.extract["assignments"].sort_values(["customer_id", "start_date"])
-    a = a.assign(outgoing_officer_id=a.groupby("customer_id")["officer_id"].shift())
+    a = with_outgoing(ctx.extract["assignments"])
     h = a[a["handover_reason"].notna() & ctx.in_month(a["start_date"])].copy()
     h["missing_witness"] = h["witness_officer_id"].isna()
     h["missing_signature"] = h["handover_signed_date"].isna() | (h["handover_signed_date"] > ctx.end)

@@ -12,15 +12,14 @@ import numpy as np
 import pandas as pd
 
 from postloan.marts.context import MonthContext, lookup
+from postloan.rules.duties import first_inspection_due
 
 NAT = pd.NaT
 
 
 def _first_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    pol = ctx.policy.inspection.first
     loans = ctx.loans
-    days = loans["customer_type"].astype(object).map(pol.days).astype("float64")
-    due = loans["disbursement_date"] + pd.to_timedelta(days, unit="D")
+    due = first_inspection_due(loans, ctx.policy)
     d = loans.assign(due_date=due)[((due >= start) & (due <= end)).to_numpy(dtype=bool)]
     ins = ctx.extract["inspections"]
     first = ins[ins["kind"] == "first"]
@@ -36,7 +35,7 @@ def _first_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -> 
     late = cand[cand["completed_date"] > cand["due_date"]].sort_values("completed_date")
     late = late.drop_duplicates("loan_id").set_index("loan_id")
     out = pd.DataFrame({
-        "duty": ctx.policy.inspection.first.id, "kind": "first", "loan_id": d["loan_id"].to_numpy(),
+        "duty": "first_inspection", "policy_id": ctx.policy.inspection.first.id, "kind": "first", "loan_id": d["loan_id"].to_numpy(),
         "customer_id": d["customer_id"].to_numpy(), "customer_name": d["customer_name"].to_numpy(),
         "window_start": d["disbursement_date"].to_numpy(), "due_date": d["due_date"].to_numpy(),
         "operating_branch_id": d["operating_branch_id"].to_numpy(),
@@ -153,7 +152,7 @@ def _routine_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -
     w["status"] = np.where(w["done_date"].notna(), "on_time", "missing")
     c = ctx.customers.set_index("customer_id")
     return pd.DataFrame({
-        "duty": pol.id, "kind": "routine:" + w["window"].astype(str), "loan_id": None,
+        "duty": "routine_inspection", "policy_id": pol.id, "kind": "routine:" + w["window"].astype(str), "loan_id": None,
         "customer_id": w["customer_id"].to_numpy(), "customer_name": w["customer_id"].map(c["customer_name"]).to_numpy(),
         "window_start": w["window_start"].to_numpy(), "due_date": w["due_date"].to_numpy(),
         "operating_branch_id": w["customer_id"].map(c["operating_branch_id"]).to_numpy(),

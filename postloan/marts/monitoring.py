@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from postloan.glossary import enum_labels, term_labels
 from postloan.marts.context import MonthContext
 
-AREAS = {"customer_info": "客户信息监管", "purpose": "用途合规监管", "warrant": "贷款权证监管",
-         "collateral": "押品管理监管", "agency": "担保机构监管", "asset_quality": "资产质量监管"}
 
 
 def _exc(area, rule, frame, text, amount=None) -> pd.DataFrame:
@@ -53,7 +52,6 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
                       "单笔 " + (big_self["amount"] / 1e4).round(2).astype(str) + " 万元自主支付，超过受托支付起点",
                       big_self["amount"].to_numpy()))
     bad_payee = pay[pay["payee_category"].isin(ep.prohibited_payees)]
-    from postloan.glossary import enum_labels
     lab = enum_labels("payee_category")
     parts.append(_exc("purpose", ep.id + ":prohibited_payee", bad_payee,
                       "资金流向" + bad_payee["payee_category"].map(lab) + "：" + bad_payee["payee_name"].fillna(""),
@@ -98,13 +96,12 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
                           near["exposure"].to_numpy()))
     # 6 asset quality: classification-floor breaches, loan by loan
     br = active[active["floor_breach"]]
-    from postloan.glossary import enum_labels as el
-    cl = el("classification")
+    cl = enum_labels("classification")
     parts.append(_exc("asset_quality", "classification_floor_breach", br,
                       "逾期 " + br["dpd"].astype(int).astype(str) + " 天，分类为" + br["classification"].map(cl) +
                       "，应至少为" + br["floor_class"].map(cl), br["balance"].to_numpy()))
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    out["area_label"] = out["area"].map(AREAS)
+    out["area_label"] = out["area"].map(term_labels("monitoring_area"))
     return out
 
 

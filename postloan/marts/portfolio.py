@@ -13,6 +13,7 @@ import pandas as pd
 
 from postloan.marts.context import MonthContext
 from postloan.policy import CLASS_ORDER, NPL_CLASSES
+from postloan.rules import classification
 
 EXITS = ["settled", "written_off", "transferred"]
 
@@ -33,14 +34,17 @@ def build_loan_snapshot(ctx: MonthContext) -> pd.DataFrame:
                       "disbursement_date", "effective_maturity", "guarantee_type", "operating_branch_id",
                       "managing_branch_id", "operating_branch_name", "is_key_customer"]]
     snap = snap.merge(info, on="loan_id", how="left")
-    rank = snap["classification"].map({c: i for i, c in enumerate(CLASS_ORDER)})
-    floor = ctx.policy.floor_rank(snap["dpd"].fillna(0).to_numpy())
-    snap["floor_class"] = np.array(CLASS_ORDER, dtype=object)[floor]
-    snap["floor_breach"] = (snap["active"] & (rank.to_numpy() < floor)).astype(bool)
-    bands = ctx.policy.dpd_bands
-    dpd = snap["dpd"].fillna(0).to_numpy()
-    snap["dpd_band"] = np.select([(dpd >= b.from_) & ((b.to is None) | (dpd <= (b.to or 0))) for b in bands],
-                                 [b.id for b in bands], None)
+    rules = ctx.policy.classification
+    active = snap[(snap["status"] == "active").fillna(False).to_numpy(dtype=bool)]
+    restr = ctx.loans.set_index("loan_id")[["is_restructured", "restructure_date"]]
+    fl = classification.floors(active.join(restr, on="loan_id"), lm, ctx.month, rules)
+    snap = snap.merge(fl, on="loan_id", how="left")
+    snap["floor_breach"] = snap["floor_breach"].fillna(False).astype(bool)
+    snap["floor_rules"] = snap["floor_rules"].fillna("")
+    up = classification.upgrade_breaches(lm, ctx.loans, ctx.month, rules)
+    snap = snap.merge(up[["loan_id", "clean_month_ends", "other_npl_loans", "upgrade_breach"]], on="loan_id", how="left")
+    snap["upgrade_breach"] = snap["upgrade_breach"].fillna(False).astype(bool)
+    snap["dpd_band"] = classification.dpd_band(snap["dpd"], ctx.policy.dpd_bands)
     snap["is_npl"] = snap["active"] & snap["classification"].isin(NPL_CLASSES).fillna(False)
     snap["officer_id"] = ctx.responsible(snap["customer_id"], [ctx.end] * len(snap))
     return snap.reset_index(drop=True)
@@ -69,7 +73,7 @@ def _safe(n, d):
     return None if d == 0 or pd.isna(d) else float(n) / float(d)
 
 
-def portfolio_figures(snap: pd.DataFrame) -> dict:
+def portfolio_figures(snap: pd.DataFrame, bands: list[str]) -> dict:
     """Asset-quality figures at M of the loans in `snap` (one scope)."""
     a = snap[snap["active"]]
     bal = a["balance"]
@@ -79,17 +83,17 @@ def portfolio_figures(snap: pd.DataFrame) -> dict:
     f["npl_balance"] = f["balance_substandard"] + f["balance_doubtful"] + f["balance_loss"]
     f["npl_ratio"] = _safe(f["npl_balance"], f["total_balance"])
     f["special_mention_ratio"] = _safe(f["balance_special_mention"], f["total_balance"])
-    dpd = a["dpd"]
-    f["overdue_balance"] = float(bal[dpd > 0].sum())
-    f["dpd_1_30_balance"] = float(bal[(dpd >= 1) & (dpd <= 30)].sum())
-    f["dpd_31_60_balance"] = float(bal[(dpd >= 31) & (dpd <= 60)].sum())
-    f["dpd_61_90_balance"] = float(bal[(dpd >= 61) & (dpd <= 90)].sum())
-    f["dpd_over_90_balance"] = float(bal[dpd > 90].sum())
-    f["deviation_ratio"] = _safe(f["dpd_over_90_balance"], f["npl_balance"])
+    f["overdue_balance"] = float(bal[a["dpd"] > 0].sum())
+    for band in bands:               # one key per policy dpd band (METRICS.md: dpd_1_30_balance …)
+        f[f"{band}_balance"] = float(bal[a["dpd_band"] == band].sum())
+    # 偏离度: the regulator's core indicator is defined on dpd > 90, whatever the bank's bands
+    f["deviation_ratio"] = _safe(float(bal[a["dpd"] > 90].sum()), f["npl_balance"])
     has_prov = a["provision"].notna().any()
     f["provision_coverage"] = _safe(a["provision"].sum(), f["npl_balance"]) if has_prov else None
     f["floor_breach_count"] = int(a["floor_breach"].sum())
     f["floor_breach_balance"] = float(bal[a["floor_breach"]].sum())
+    f["upgrade_breach_count"] = int(a["upgrade_breach"].sum())
+    f["upgrade_breach_balance"] = float(bal[a["upgrade_breach"]].sum())
     return f
 
 

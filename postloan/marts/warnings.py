@@ -15,19 +15,14 @@ import pandas as pd
 
 from postloan.marts.context import MonthContext, lookup
 from postloan.policy import NPL_CLASSES
+from postloan.rules.duties import warning_deadlines
 
-FLOW_LABELS = {"sub_branch_officer": "经营行客户经理", "key_customer": "管理行直管重点客户",
-               "branch_officer": "管理行客户经理"}
 
 
 def build_warning_lifecycle(ctx: MonthContext) -> pd.DataFrame:
-    pol = ctx.policy.warning
     w = ctx.extract["warnings"]
     w = w[w["identified_date"] <= ctx.end].copy()
-    level_days = lambda spec: w["level"].map({lv: spec.for_level(lv) for lv in ("red", "orange", "yellow")})
-    w["report_deadline"] = ctx.calendar.add_working_days(w["identified_date"], level_days(pol.report_working_days))
-    w["handling_deadline"] = ctx.calendar.add_working_days(w["identified_date"], level_days(pol.handling_working_days))
-    w["entry_deadline"] = ctx.calendar.add_working_days(w["identified_date"], pol.entry_working_days.days)
+    w = w.join(warning_deadlines(w, ctx.policy, ctx.calendar))
     end = ctx.end
     rejected = w["status"] == "rejected"
     reported_by_end = w["reported_date"].notna() & (w["reported_date"] <= end)

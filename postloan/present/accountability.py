@@ -27,8 +27,13 @@ def load_review(run_dir, scope: str = "all") -> tuple[Marts, str]:
 
 
 def _officer(m: Marts, oid) -> str:
-    names = dict(zip(m["officers"]["officer_id"], m["officers"]["name"]))
-    return f"{names.get(oid, '')}（{oid}）" if isinstance(oid, str) else "无人管户"
+    """Name (id), with the leave date of an officer who has left; 无人管户 for nobody."""
+    if not isinstance(oid, str):
+        return "无人管户"
+    o = m["officers"].drop_duplicates("officer_id").set_index("officer_id")
+    name = o["name"].get(oid, "")
+    left = o["leave_date"].get(oid)
+    return f"{name}（{oid}）" + (f"（已于 {fmt.day(left)} 离职）" if pd.notna(left) else "")
 
 
 def _chart_png(tl: pd.DataFrame) -> str:
@@ -68,10 +73,14 @@ def case_page_html(m: Marts, case_id: str) -> str:
     parts = [CSS, '<div style="break-before: page"></div>',
              heading(2, f"{case_id} 责任认定案卷：{c.customer_name}（{c.customer_id}）借据 {c.loan_id}"),
              f'<p class="pl pl-note"><b>{DRAFT}</b></p>',
-             kpis([("认定原因", c.reason_cn), ("案件日期", fmt.day(c.case_date)), ("风险余额", fmt.money(c.case_balance, "万元")),
-                   ("已回收", fmt.money(c.recovered, "万元")), ("普惠免责范围", "是" if c.inclusive_scope else "否")]),
+             kpis([("认定原因", c.reason_cn), ("案件日期", fmt.day(c.case_date)),
+                   ("违约日", fmt.day(c.default_date) if pd.notna(c.default_date) else "未违约"),
+                   ("债权金额", fmt.money(c.case_balance, "万元")), ("已回收", fmt.money(c.recovered, "万元")),
+                   ("损失", fmt.money(c.loss, "万元")), ("普惠免责范围", "是" if c.inclusive_scope else "否")]),
              lead(f"借据于 {fmt.day(c.disbursement_date)} 发放，金额 {fmt.money(c.amount, '万元')}，到期日 {fmt.day(c.effective_maturity)}；",
-                  f"自发放至案件日期共梳理职责 {int((tl['status'] != 'event').sum())} 项，其中失职 {len(lp)} 项。")]
+                  f"自发放至案件日期共梳理职责 {int((tl['status'] != 'event').sum())} 项，其中失职 {len(lp)} 项"
+                  f"（违约后发生、不计入认定的 {int((~lp['counted']).sum()) if len(lp) else 0} 项）。"
+                  "违约日取逾期天数首次超过认定标准之日与首次分类为不良的月末孰早；已收回含现金、保证人代偿、处置押品、转让价款与以物抵债。")]
     if (tl["status"] != "event").any():
         parts.append(f'<img alt="职责时间线" src="data:image/png;base64,{_chart_png(tl[tl["status"] != "event"].assign(duty_cn=lambda x: x["duty_cn"]))}">')
     ev = tl[tl["status"] == "event"]

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import HTML, display
 
-from postloan.glossary import enum_labels
+from postloan.glossary import enum_labels, term_labels
 from postloan.marts.build import Marts, figures_for_scope
-from postloan.marts.collection import STAGES, roll_rates
-from postloan.marts.monitoring import AREAS
+from postloan.marts.collection import roll_rates
 from postloan.marts.scope import scope_name
-from postloan.marts.warnings import FLOW_LABELS
 from postloan.parameter_set import run_policy
 from postloan.policy import CLASS_ORDER, Policy
 from postloan.present import charts, fmt
@@ -155,10 +153,8 @@ def show_asset_quality(pack: Pack):
     _show("<h3 class='pl'>五级分类（万元）</h3>",
           table(pd.DataFrame(rows), [("cls", "分类", None), ("m", "月末余额", "money"), ("mom", "比上月", "money"),
                                      ("ytd", "比年初", "money"), ("share", "占比", "pct")]))
-    bands = pd.DataFrame([
-        {"band": "逾期1-30天", "bal": f["dpd_1_30_balance"]}, {"band": "逾期31-60天", "bal": f["dpd_31_60_balance"]},
-        {"band": "逾期61-90天", "bal": f["dpd_61_90_balance"]}, {"band": "逾期90天以上", "bal": f["dpd_over_90_balance"]},
-        {"band": "逾期合计", "bal": f["overdue_balance"]}])
+    bands = pd.DataFrame([{"band": b.label, "bal": f[f"{b.band}_balance"]} for b in pack.marts["dpd_bands"].itertuples()]
+                         + [{"band": "逾期合计", "bal": f["overdue_balance"]}])
     ratios = pd.DataFrame([
         {"k": "不良率", "v": fmt.pct(f["npl_ratio"])}, {"k": "关注类占比", "v": fmt.pct(f["special_mention_ratio"])},
         {"k": "偏离度（逾期90天以上/不良）", "v": fmt.pct(f["deviation_ratio"])},
@@ -213,7 +209,7 @@ def show_warnings(pack: Pack):
     _show("<h3 class='pl'>未解除信号按类别</h3>", table(cat, [("category", "类别", "enum:warning_category"), ("n", "个数", "int")]))
     flow = w[w["identified_date"] >= (pd.Period(pack.month) - (pack.trend_months - 1)).start_time].groupby("flow").agg(
         n=("warning_id", "size"), late=("report_late", "sum"), days=("report_days", "median")).reset_index()
-    flow["flow"] = flow["flow"].map(FLOW_LABELS)
+    flow["flow"] = flow["flow"].map(term_labels("warning_flow"))
     _show(f"<h3 class='pl'>三条报告流程（近 {pack.trend_months} 个月）</h3>", table(flow, [
         ("flow", "报告流程", None), ("n", "信号数", "int"), ("late", "逾期报告", "int"), ("days", "报告用时中位数（天）", None)]))
     sla = w[w["report_late"] | w["handling_late"]].groupby("officer_id", dropna=False).agg(
@@ -270,8 +266,9 @@ def show_monitoring(pack: Pack):
         x = pd.concat([x, pack.marts["monitoring_exceptions"].query("area == 'agency'")]).drop_duplicates(
             subset=["area", "rule", "customer_id", "detail"])
     counts = x.groupby("area").size()
-    _show(lead("批量监管发现：" + "，".join(f"{AREAS[a]} {int(counts.get(a, 0))} 项" for a in AREAS) + "。"))
-    for area, title in AREAS.items():
+    areas = term_labels("monitoring_area")
+    _show(lead("批量监管发现：" + "，".join(f"{areas[a]} {int(counts.get(a, 0))} 项" for a in areas) + "。"))
+    for area, title in areas.items():
         part = x[x["area"] == area].sort_values("amount", ascending=False)
         _show(f"<h3 class='pl'>{title}（{len(part)} 项）</h3>", table(part, [
             ("loan_id", "借据号", None), ("customer_id", "客户号/机构号", None), ("customer_name", "名称", None),
@@ -308,12 +305,13 @@ def show_credit_recovery(pack: Pack):
 # ---- 7 ------------------------------------------------------------------------------
 def show_collection(pack: Pack):
     cases, acts, prom = pack.m("collection_cases"), pack.m("collection_actions_month"), pack.m("promises")
-    by = cases.groupby("stage").agg(n=("loan_id", "size"), bal=("balance", "sum")).reindex(list(STAGES), fill_value=0)
+    stages = term_labels("collection_stage")
+    by = cases.groupby("stage").agg(n=("loan_id", "size"), bal=("balance", "sum")).reindex(list(stages), fill_value=0)
     kept = int(prom["kept"].sum()) if len(prom) else 0
-    _show(lead("催收分阶段：" + "，".join(f"{STAGES[s]} {int(by.loc[s, 'n'])} 笔" for s in STAGES) + "；",
+    _show(lead("催收分阶段：" + "，".join(f"{stages[s]} {int(by.loc[s, 'n'])} 笔" for s in stages) + "；",
                f"本月催收 {len(acts)} 次，承诺还款到期 {len(prom)} 笔，兑现 {kept} 笔，未兑现 {len(prom) - kept} 笔；",
                f"夜间催收 {int(acts['night_contact'].sum()) if len(acts) else 0} 次，向第三方催收 {int(acts['forbidden_party'].sum()) if len(acts) else 0} 次。"))
-    by = by.reset_index().assign(stage_cn=lambda x: x["stage"].map(STAGES))
+    by = by.reset_index().assign(stage_cn=lambda x: x["stage"].map(stages))
     _show(table(by, [("stage_cn", "阶段", None), ("n", "笔数", "int"), ("bal", "余额（万元）", "money")]))
     ch = acts.groupby("channel").agg(n=("action_id", "size"), ptp=("outcome", lambda s: int((s == "promise_to_pay").sum()))).reset_index()
     _show("<h3 class='pl'>本月催收方式</h3>", table(ch, [("channel", "方式", "enum:collection_channel"), ("n", "次数", "int"),

@@ -17,8 +17,10 @@ from postloan.marts.inspections import build_inspection_duties
 from postloan.marts.warnings import build_warning_lifecycle
 from postloan.periods import Period
 from postloan.policy import NPL_CLASSES
+from postloan.rules.attribution import with_outgoing
+from postloan.rules.conduct import conduct_flags
+from postloan.rules.recovery import cash_recoveries
 
-CASH_METHODS = ["cash", "guarantor_payment", "collateral_sale"]
 COLUMNS = ["duty", "officer_id", "due_date", "ok", "points", "ref", "customer_id", "loan_id", "done_date",
            "days_late", "amount", "originated"]
 
@@ -83,16 +85,12 @@ def build_dated_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp
     parts.append(_frame("meeting_action", m["owner_officer_id"], m["due_date"],
                         (m["status"] == "done") & (m["done_date"] <= m["due_date"]), ref=m["action_id"],
                         done=m["done_date"]))
-    c = ctx.policy.collection.conduct
     act = ctx.extract["collection_actions"]
     act = act[(act["action_time"] >= start) & (act["action_time"] < end + pd.Timedelta(days=1)) & act["officer_id"].notna()]
-    t = act["action_time"].dt.strftime("%H:%M")
-    bad = act[((t >= c.quiet_from) | (t < c.quiet_until)) & act["channel"].isin(c.quiet_channels)
-              | act["contacted_party"].isin(c.forbidden_parties)]
+    bad = act[conduct_flags(act, ctx.policy.collection.conduct)["breach"]]
     parts.append(_frame("collection_conduct", bad["officer_id"], bad["action_time"].dt.normalize(), False,
                         ref=bad["action_id"], loan=bad["loan_id"]))
-    h = ctx.extract["assignments"].sort_values(["customer_id", "start_date"])
-    h = h.assign(outgoing=h.groupby("customer_id")["officer_id"].shift())
+    h = with_outgoing(ctx.extract["assignments"]).rename(columns={"outgoing_officer_id": "outgoing"})
     h = h[h["handover_reason"].notna() & inside(h["start_date"]) & h["outgoing"].notna() &
           (h["witness_officer_id"].isna() | h["handover_signed_date"].isna())]
     parts.append(_frame("handover_incomplete", h["outgoing"], h["start_date"], False,
@@ -129,8 +127,7 @@ def build_book_duties(ctx: MonthContext, period: Period) -> pd.DataFrame:
     parts.append(_frame("recovery", ctx.responsible(npl_end["customer_id"], [period.end] * len(npl_end)),
                         [period.end] * len(npl_end), ref="npl:" + npl_end["loan_id"], customer=npl_end["customer_id"],
                         loan=npl_end["loan_id"], amount=np.zeros(len(npl_end))))
-    r = ctx.extract["recoveries"]
-    r = r[r["method"].isin(CASH_METHODS) & (r["recovery_date"] >= period.start) & (r["recovery_date"] <= period.end)]
+    r = cash_recoveries(ctx.extract["recoveries"], period.start, period.end)
     r = r.merge(ctx.loans[["loan_id", "customer_id"]], on="loan_id")
     parts.append(_frame("recovery", ctx.responsible(r["customer_id"], r["recovery_date"]), r["recovery_date"],
                         ref=r["recovery_id"], customer=r["customer_id"], loan=r["loan_id"], amount=r["amount"]))
@@ -145,8 +142,7 @@ def presence(ctx: MonthContext, period: Period, officer_ids) -> pd.DataFrame:
     first = off["hire_date"].clip(lower=start)
     last = off["leave_date"].fillna(end + pd.Timedelta(days=1)).clip(upper=end + pd.Timedelta(days=1))
     employed = (last - first).dt.days.clip(lower=0)
-    a = ctx.extract["assignments"].sort_values(["customer_id", "start_date"])
-    a = a.assign(outgoing=a.groupby("customer_id")["officer_id"].shift())
+    a = with_outgoing(ctx.extract["assignments"]).rename(columns={"outgoing_officer_id": "outgoing"})
     lv = a[(a["handover_reason"] == "leave") & a["outgoing"].isin(list(officer_ids))]
     # a leave spell: from the cover's start to its end (the officer taking back), per officer
     lv = lv[lv["end_date"].notna() & (lv["officer_id"] != lv["outgoing"])]
@@ -179,7 +175,7 @@ def build_accountability_duties(review, period: Period) -> pd.DataFrame:
     det = review["accountability_determinations"]
     parts = []
     if len(lp):
-        s = lp[(lp["severity"] == "serious") & lp["officer_id"].notna()]
+        s = lp[(lp["severity"] == "serious") & lp["counted"] & lp["officer_id"].notna()]
         parts.append(_frame("accountability_serious_lapse", s["officer_id"], [period.end] * len(s), False,
                             ref=s["case_id"] + ":" + s["duty"], loan=s["loan_id"], done=s["done_date"]))
     if len(det):

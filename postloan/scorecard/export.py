@@ -6,16 +6,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from postloan.glossary import enum_labels
+from postloan.glossary import enum_labels, term_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
 from postloan.present.excel import write_workbook
 
-DUTY_CN = {"inspection": "检查", "inspection_quality": "检查质量抽查", "warning_report": "预警报告",
-           "warning_handling": "预警处置", "warning_entry": "预警录入", "archive": "档案归档",
-           "meeting_action": "例会决议", "new_npl": "新增不良", "recovery": "不良清收",
-           "collection_conduct": "违规催收", "handover_incomplete": "移交手续不全",
-           "red_warning_unreported": "红色预警未报告"}
+DUTY_CN = term_labels("duty")
 
 
 def _num(v):

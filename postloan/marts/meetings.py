@@ -64,6 +64,16 @@ def build_proposed_resolutions(ctx: MonthContext, marts: dict) -> pd.DataFrame:
     add(soon, "在 " + soon["deadline"].dt.strftime("%Y-%m-%d") + " 前对借据 " + soon["loan_id"] + "（" +
         soon["customer_name"] + "）" + soon["kind_label"] + "采取保全措施", f"法律时效 {horizon} 天内到期",
         due_days=days.legal_deadline)
+    # every lapsed right once: skip one a resolution on the record already names (loan id and deadline kind)
+    gone = lim[lim["days_left"] <= 0]
+    items = ctx.extract["meeting_actions"]
+    items = items.loc[items["status"] != "cancelled", "item"].astype(str).tolist()
+    named = [any(l in it and k in it for it in items) for l, k in zip(gone["loan_id"].astype(str), gone["kind_label"])]
+    gone = gone[~pd.Series(named, index=gone.index, dtype=bool)]
+    gone = gone.assign(officer_id=gone["officer_id"].fillna(gone["officer_at_deadline"]))
+    add(gone, "对借据 " + gone["loan_id"] + "（" + gone["customer_name"] + "）已于 " + gone["deadline"].dt.strftime("%Y-%m-%d")
+        + " 届满的" + gone["kind_label"] + "（" + gone["party"].astype(str) + "）评估损失、研究补救措施，并启动责任认定",
+        "法律期限已届满", due_days=days.legal_deadline)
     d = marts["inspection_duties"]
     miss = d[d["status"] == "missing"].groupby(["officer_id", "operating_branch_id", "managing_branch_id"],
                                                 dropna=False).size().rename("n").reset_index()

@@ -94,12 +94,20 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
         parts.append(_exc("agency", "agency_near_limit", fake,
                           "担保余额占合作额度 " + (near["usage"] * 100).round(1).astype(str) + "%",
                           near["exposure"].to_numpy()))
-    # 6 asset quality: classification-floor breaches, loan by loan
+    # 6 asset quality: classification-rule breaches and upgrades without their conditions, loan by loan
     br = active[active["floor_breach"]]
     cl = enum_labels("classification")
+    rule_cn = term_labels("classification_rule")
+    why = br["floor_rules"].map(lambda r: "、".join(rule_cn.get(x, x) for x in r.split(",") if x))
     parts.append(_exc("asset_quality", "classification_floor_breach", br,
                       "逾期 " + br["dpd"].astype(int).astype(str) + " 天，分类为" + br["classification"].map(cl) +
-                      "，应至少为" + br["floor_class"].map(cl), br["balance"].to_numpy()))
+                      "，按" + why + "应至少为" + br["floor_class"].map(cl), br["balance"].to_numpy()))
+    up = active[active["upgrade_breach"]]
+    n = pol.classification.upgrade.clean_month_ends
+    parts.append(_exc("asset_quality", "upgrade_breach", up, [
+        f"由{cl.get(r.class_p, r.class_p)}上调为{cl.get(r.classification, r.classification)}，近 {n} 个月末中逾期为 0 的"
+        f"仅 {int(r.clean_month_ends)} 个" + (f"，同一客户仍有 {int(r.other_npl_loans)} 笔不良" if r.other_npl_loans > 0 else "")
+        for r in up.itertuples()], up["balance"].to_numpy()))
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
     out["area_label"] = out["area"].map(term_labels("monitoring_area"))
     return out

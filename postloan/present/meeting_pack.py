@@ -174,13 +174,33 @@ def show_asset_quality(pack: Pack):
         ("settled", "结清（上月余额）", "money"), ("written_off", "核销（上月余额）", "money"),
         ("transferred", "转让（上月余额）", "money")]
     _show("<h3 class='pl'>迁徙矩阵（万元）</h3>", table(mm, cols))
-    br = pack.m("loan_snapshot")
-    br = br[br["floor_breach"]].sort_values("balance", ascending=False)
-    _show(f"<h3 class='pl'>分类低于逾期底线的贷款（{len(br)} 笔，{fmt.money(f['floor_breach_balance'], '万元')}）</h3>",
+    snap = pack.m("loan_snapshot")
+    rules = term_labels("classification_rule")
+    br = snap[snap["floor_breach"]].sort_values("balance", ascending=False)
+    br = br.assign(rules=br["floor_rules"].map(lambda r: "、".join(rules.get(x, x) for x in r.split(",") if x)))
+    _show(f"<h3 class='pl'>分类低于分类规则底线的贷款（{len(br)} 笔，{fmt.money(f['floor_breach_balance'], '万元')}）</h3>",
           table(br, [("loan_id", "借据号", None), ("customer_id", "客户号", None), ("customer_name", "客户名称", None),
                      ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"),
-                     ("classification", "现分类", "enum:classification"), ("floor_class", "应至少为", "enum:classification")],
-                pack.top_n, "没有分类低于逾期底线的贷款。"))
+                     ("classification", "现分类", "enum:classification"), ("floor_class", "应至少为", "enum:classification"),
+                     ("rules", "违反的规则", None)],
+                pack.top_n, "没有分类低于底线的贷款。"))
+    up = snap[snap["upgrade_breach"]].sort_values("balance", ascending=False)
+    up = up.assign(why=[f"{int(r.clean_month_ends)} 个月末逾期为 0" + (
+        f"；同一客户仍有 {int(r.other_npl_loans)} 笔不良" if r.other_npl_loans > 0 else "") for r in up.itertuples()])
+    _show(f"<h3 class='pl'>不满足条件的不良上调（{len(up)} 笔，{fmt.money(f['upgrade_breach_balance'], '万元')}）</h3>",
+          table(up, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("balance", "余额（万元）", "money"),
+                     ("class_p", "上月分类", "enum:classification"), ("classification", "本月分类", "enum:classification"),
+                     ("why", "情况", None)], pack.top_n, "本月没有不满足条件的不良上调。"))
+    rank = {c: i for i, c in enumerate(CLASS_ORDER)}
+    moved = snap[snap["active"] & snap["class_p"].notna()]
+    delta = moved["classification"].map(rank) - moved["class_p"].map(rank)
+    moved = moved.assign(direction=pd.Series(delta, index=moved.index).map(lambda x: "下调" if x > 0 else "上调"))
+    moved = moved[delta.fillna(0) != 0].sort_values(["direction", "balance"], ascending=[True, False])
+    _show(f"<h3 class='pl'>本月分类调整（下调 {int((delta > 0).sum())} 笔，上调 {int((delta < 0).sum())} 笔）</h3>",
+          table(moved, [("direction", "方向", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
+                        ("balance", "余额（万元）", "money"), ("class_p", "上月分类", "enum:classification"),
+                        ("classification", "本月分类", "enum:classification"), ("dpd", "逾期天数", "int")],
+                pack.top_n, "本月没有分类调整。"))
     last = g.tail(pack.trend_months)
     _show(charts.line_chart(last.index, {"不良率": last["npl_ratio"].tolist(), "关注类占比": last["special_mention_ratio"].tolist()},
                             f"不良率与关注类占比（近 {len(last)} 个月）", "比率", percent=True),
@@ -336,16 +356,27 @@ def show_legal(pack: Pack):
     d = pack.m("legal_deadlines")
     h90 = d[(d["days_left"] > 0) & (d["days_left"] <= 90)]
     h30 = h90[h90["days_left"] <= 30]
-    expired = d[d["days_left"] <= 0]
-    _show(lead(f"90 天内到期的法律时效 {len(h90)} 项（其中 30 天内 {len(h30)} 项），诉讼时效 90 天内到期的贷款 "
+    expired = d[d["days_left"] <= 0].sort_values("deadline", ascending=False)
+    _show(lead(f"90 天内到期的法律期限 {len(h90)} 项（其中 30 天内 {len(h30)} 项），诉讼时效 90 天内到期的贷款 "
                f"{pack.figures['limitation_expiring_90d_count']} 笔；",
-               f"已过期未保全 {len(expired)} 项，需评估损失与责任。"))
-    h90 = h90.assign(officer=pack.officer(h90["officer_id"]))
-    cols = [("kind_label", "时效类型", None), ("loan_id", "借据号", None), ("customer_id", "客户号", None),
+               f"已届满未保全 {len(expired)} 项，逐项列示如下，需评估损失并启动责任认定。"
+               "诉讼时效仅由对借款人有证据的催收、借款人还款或对借款人的起诉/申请中断；诉讼期间不计时效，判决后按申请执行期限跟踪；"
+               "保证期间自原到期日起算（保证人同意展期的除外）。法律规定不明之处，均按不会把期限报晚的理解计算。"))
+    cols = [("kind_label", "期限类型", None), ("loan_id", "借据号", None), ("customer_id", "客户号", None),
             ("customer_name", "客户名称", None), ("party", "保证人/案号", None), ("deadline", "到期日", "date"),
-            ("days_left", "剩余天数", "int"), ("balance", "余额（万元）", "money"), ("officer", "管户人", None)]
+            ("days_left", "剩余天数", "int"), ("balance", "余额（万元）", "money"), ("officer", "管户人", None),
+            ("note", "说明", None)]
     _show("<h3 class='pl'>30 天内到期</h3>", table(h30.assign(officer=pack.officer(h30["officer_id"])), cols, None, "无。"),
-          "<h3 class='pl'>31-90 天内到期</h3>", table(h90[h90["days_left"] > 30], cols, pack.top_n, "无。"))
+          "<h3 class='pl'>31-90 天内到期</h3>",
+          table(h90[h90["days_left"] > 30].assign(officer=pack.officer(h90.loc[h90["days_left"] > 30, "officer_id"])),
+                cols, pack.top_n, "无。"))
+    expired = expired.assign(officer=pack.officer(expired["officer_at_deadline"]),
+                             wo=expired["written_off"].map({True: "是", False: "否"}))
+    _show(f"<h3 class='pl'>已届满的法律期限（{len(expired)} 项）</h3>", table(expired, [
+        ("kind_label", "期限类型", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
+        ("party", "保证人/案号", None), ("deadline", "届满日", "date"), ("balance", "余额（万元）", "money"),
+        ("wo", "已核销", None), ("officer", "届满时管户人", None), ("note", "说明", None)],
+        None, "没有已届满的法律期限。"))
 
 
 # ---- 9 ------------------------------------------------------------------------------

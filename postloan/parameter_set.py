@@ -22,6 +22,7 @@ from postloan.policy import ParameterError, Policy, WorkCalendar, load_calendar,
 SNAPSHOT = "parameters"        # the folder of a run (or of on-the-fly marts) that holds the copies
 FILES = {"policy": "policy.yaml", "calendar": "calendar.yaml",
          "scorecard_policy": "scorecard_policy.yaml", "accountability_policy": "accountability_policy.yaml"}
+OPTIONAL_FILES = {"recovery_targets": "recovery_targets.csv"}      # read when present
 
 
 def _sha256(path: Path) -> str:
@@ -36,6 +37,7 @@ class ParameterSet:
     calendar: WorkCalendar
     scorecard: object                    # postloan.scorecard.config.ScorecardConfig
     accountability: object               # postloan.accountability.config.AccountabilityConfig
+    recovery_targets: dict[str, float] = field(default_factory=dict)   # officer_id -> yuan per month
     extra: dict[str, Path] = field(default_factory=dict)
 
     def add(self, name: str, path: Path) -> None:
@@ -75,9 +77,42 @@ def load_parameter_set(folder: Path | str | None = None, policy: Path | str | No
     for name, path in paths.items():
         if not path.is_file():
             raise ParameterError(f"参数文件不存在 (parameter_file_missing)：{path}")
+    targets = {}
+    for name, file in OPTIONAL_FILES.items():
+        if (folder / file).is_file():
+            paths[name] = folder / file
+            targets = load_recovery_targets(paths[name])
     return ParameterSet(paths, load_policy(paths["policy"]), load_calendar(paths["calendar"]),
                         load_scorecard_config(paths["scorecard_policy"]),
-                        load_accountability_config(paths["accountability_policy"]))
+                        load_accountability_config(paths["accountability_policy"]), targets)
+
+
+def load_recovery_targets(path: Path) -> dict[str, float]:
+    """parameters/recovery_targets.csv: `officer_id,target_yuan_per_month`, one row per officer
+    whose recovery target differs from the flat default of scorecard_policy.yaml."""
+    import csv
+    out: dict[str, float] = {}
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"参数文件无法读取 (parameters_unparseable)：{path}：{exc}") from None
+    if rows and set(rows[0]) != {"officer_id", "target_yuan_per_month"}:
+        raise ParameterError(f"参数文件校验未通过 (parameters_invalid)：{path}：表头应为 officer_id,target_yuan_per_month，"
+                             f"实为 {','.join(rows[0])}")
+    for i, row in enumerate(rows, start=2):
+        oid = (row["officer_id"] or "").strip()
+        try:
+            value = float(row["target_yuan_per_month"])
+        except (TypeError, ValueError):
+            value = -1.0
+        if not oid or not value > 0:
+            raise ParameterError(f"参数文件校验未通过 (parameters_invalid)：{path} 第 {i} 行："
+                                 f"officer_id 不能为空、target_yuan_per_month 须为正数，值 {row!r}")
+        if oid in out:
+            raise ParameterError(f"参数文件校验未通过 (parameters_invalid)：{path} 第 {i} 行：人员 {oid} 重复")
+        out[oid] = value
+    return out
 
 
 @lru_cache(maxsize=16)

@@ -90,6 +90,17 @@ class WarningPolicy(_Strict):
 class CollateralPolicy(_Strict):
     id: str
     max_age_months: dict[str, int]
+    ltv_cap: dict[str, float]            # 抵质押率上限 by collateral kind; `default` for the others
+
+    @field_validator("ltv_cap")
+    @classmethod
+    def _caps(cls, v):
+        if "default" not in v:
+            raise ValueError("ltv_cap needs a `default`")
+        bad = {k: x for k, x in v.items() if not 0 < x <= 1}
+        if bad:
+            raise ValueError(f"ltv_cap values must be in (0, 1]: {bad}")
+        return v
 
 
 class TitleWarrant(_Strict):

@@ -25,7 +25,7 @@ def _meeting_figures(marts, scope):
 def _scorecard_build(extract, period, params):
     from postloan.scorecard.build import build_scorecard_marts
     return build_scorecard_marts(extract, period, params.policy, params.calendar, params.scorecard,
-                                 params.accountability)
+                                 params.accountability, recovery_targets=params.recovery_targets)
 
 
 def _scorecard_figures(marts, scope):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 SCOPE_LOANS = """
@@ -28,12 +29,50 @@ SELECT sum(balance) AS total_balance, count(*) AS loan_count, count(DISTINCT cus
        sum(balance) FILTER (WHERE dpd BETWEEN 31 AND 60) AS dpd_31_60_balance,
        sum(balance) FILTER (WHERE dpd BETWEEN 61 AND 90) AS dpd_61_90_balance,
        sum(balance) FILTER (WHERE dpd > 90) AS dpd_over_90_balance,
-       sum(provision) AS provision_sum,
-       count(*) FILTER (WHERE (dpd > 0 AND classification = 'normal')
-                          OR (dpd > 90 AND classification IN ('normal', 'special_mention'))
-                          OR (dpd > 270 AND classification IN ('normal', 'special_mention', 'substandard'))
-                          OR (dpd > 360 AND classification <> 'loss')) AS floor_breach_count
+       sum(provision) AS provision_sum
 FROM m
+"""
+
+# the 2023 classification rules written out independently: dpd floors, the 10 % debtor rule
+# for corporate customers, restructured loans within 12 months of the month-end
+RANK = """CASE {c} WHEN 'normal' THEN 0 WHEN 'special_mention' THEN 1 WHEN 'substandard' THEN 2
+                   WHEN 'doubtful' THEN 3 WHEN 'loss' THEN 4 END"""
+FLOORS = f"""
+WITH m AS (SELECT lm.*, l.customer_id, c.customer_type, l.is_restructured, l.restructure_date,
+                  {RANK.format(c="lm.classification")} AS rk,
+                  CASE WHEN dpd > 360 THEN 4 WHEN dpd > 270 THEN 3 WHEN dpd > 90 THEN 2 WHEN dpd > 0 THEN 1 ELSE 0 END AS f_dpd
+           FROM loan_month lm JOIN loans l USING (loan_id) JOIN customers c USING (customer_id)
+           WHERE month = $month AND status = 'active'),
+     debtor AS (SELECT customer_id, sum(balance) FILTER (WHERE greatest(rk, f_dpd) >= 2) / sum(balance) AS share
+                FROM m GROUP BY customer_id),
+     f AS (SELECT m.*, coalesce(d.share, 0) AS share,
+                  (m.is_restructured AND m.restructure_date > last_day(CAST($month || '-01' AS DATE)) - INTERVAL 12 MONTH
+                   AND m.restructure_date <= last_day(CAST($month || '-01' AS DATE))) AS in_obs,
+                  {RANK.format(c="prior.classification")} AS prior_rk
+           FROM m LEFT JOIN debtor d USING (customer_id)
+           LEFT JOIN loan_month prior ON prior.loan_id = m.loan_id
+                AND prior.month = strftime(date_trunc('month', m.restructure_date) - INTERVAL 1 DAY, '%Y-%m'))
+SELECT count(*) FILTER (WHERE rk < greatest(f_dpd,
+                                            CASE WHEN customer_type = 'corporate' AND share > 0.10 THEN 2 ELSE 0 END,
+                                            CASE WHEN in_obs THEN greatest(1, coalesce(prior_rk, 0)) ELSE 0 END))
+       AS floor_breach_count
+FROM f WHERE loan_id IN ({SCOPE_LOANS})
+"""
+
+UPGRADES = f"""
+WITH p AS (SELECT loan_id FROM loan_month WHERE month = $prev AND status = 'active'
+           AND classification IN ('substandard', 'doubtful', 'loss')),
+     m AS (SELECT lm.loan_id, l.customer_id FROM loan_month lm JOIN loans l USING (loan_id)
+           WHERE month = $month AND status = 'active' AND classification IN ('normal', 'special_mention')
+           AND loan_id IN (SELECT loan_id FROM p) AND loan_id IN ({SCOPE_LOANS})),
+     clean AS (SELECT loan_id, count(*) AS n FROM loan_month
+               WHERE dpd = 0 AND month > strftime(CAST($month || '-01' AS DATE) - INTERVAL 7 MONTH, '%Y-%m')
+               AND month <= $month GROUP BY loan_id),
+     other AS (SELECT DISTINCT l.customer_id FROM loan_month lm JOIN loans l USING (loan_id)
+               WHERE month = $month AND status = 'active' AND classification IN ('substandard', 'doubtful', 'loss'))
+SELECT count(*) FILTER (WHERE coalesce(clean.n, 0) < 7 OR m.customer_id IN (SELECT customer_id FROM other))
+       AS upgrade_breach_count
+FROM m LEFT JOIN clean USING (loan_id)
 """
 
 MIGRATION = f"""
@@ -78,6 +117,9 @@ def test_asset_quality_dpd_deviation_equal_plain_sql(published_run, sample_duckd
     f = _figures(published_run, scope)
     con = duckdb.connect(str(sample_duckdb), read_only=True)
     row = con.execute(PORTFOLIO, {"month": f["month"], "scope": scope}).fetchdf().iloc[0].to_dict()
+    row["floor_breach_count"] = con.execute(FLOORS, {"month": f["month"], "scope": scope}).fetchone()[0]
+    prev = str(pd.Period(f["month"], "M") - 1)
+    row["upgrade_breach_count"] = con.execute(UPGRADES, {"month": f["month"], "prev": prev, "scope": scope}).fetchone()[0]
     con.close()
     for key in ["total_balance", "balance_normal", "balance_special_mention", "balance_substandard",
                 "balance_doubtful", "balance_loss", "npl_balance", "overdue_balance", "dpd_1_30_balance",
@@ -85,6 +127,7 @@ def test_asset_quality_dpd_deviation_equal_plain_sql(published_run, sample_duckd
         _fen(f[key], _num(row[key]))
     assert f["loan_count"] == row["loan_count"] and f["customer_count"] == row["customer_count"]
     assert f["floor_breach_count"] == row["floor_breach_count"]
+    assert f["upgrade_breach_count"] == row["upgrade_breach_count"]
     npl, total = _num(row["npl_balance"]), float(row["total_balance"])
     _ratio(f["npl_ratio"], npl / total)
     _ratio(f["special_mention_ratio"], _num(row["balance_special_mention"]) / total)

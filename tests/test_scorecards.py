@@ -26,9 +26,14 @@ def tiny(tmp_path_factory):
     return load_extract(write_tiny_bank(tmp_path_factory.mktemp("tiny")))
 
 
-def _build(extract, period="2025-10", cfg=None):
+def _graded_monthly(cfg):
+    """The tiny bank has two months only: grade its month so the grading rules can be checked."""
+    return cfg.model_copy(update={"rating": cfg.rating.model_copy(update={"graded_periods": ["month", "quarter", "year"]})})
+
+
+def _build(extract, period="2025-10", cfg=None, **kw):
     return build_scorecard_marts(extract, parse_period(period), load_policy(), load_calendar(),
-                                 cfg or load_scorecard_config())
+                                 _graded_monthly(cfg or load_scorecard_config()), **kw)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +123,30 @@ def _cfg(tmp_path, edit):
     path = tmp_path / "scorecard_policy.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return load_scorecard_config(path)
+
+
+def test_a_month_is_monitored_not_graded_by_default(tiny):
+    m = build_scorecard_marts(tiny, parse_period("2025-10"), load_policy(), load_calendar(), load_scorecard_config())
+    t = m["scorecard_totals"].query("period == '2025-10'").set_index("officer_id")
+    # E1 still has a score (73.55) but neither a grade nor a rank; earlier a month was graded and ranked
+    assert t.loc["E1", "total_score"] == pytest.approx(73.55)
+    assert pd.isna(t.loc["E1", "grade"]) and t.loc["E1", "grade_name"] == "过程监测" and pd.isna(t.loc["E1", "rank_branch"])
+    assert not t["rated"].any()
+
+
+def test_new_npl_bands_scale_with_the_period_and_recovery_targets_come_from_the_table(tiny):
+    cfg = load_scorecard_config()
+    npl = next(i for i in cfg.indicators if i.id == "kpi_new_npl")
+    # 1 % / 5 % a year: a month is scored against 1/12 of each, a quarter against 1/4
+    assert npl.bands_for(1) == pytest.approx((0.01 / 12, 0.05 / 12))
+    assert npl.bands_for(3) == pytest.approx((0.0025, 0.0125))
+    m = _build(tiny, recovery_targets={"E1": 40000})
+    i = m["scorecard_indicators"].query("period == '2025-10'").set_index(["officer_id", "indicator_id"])
+    # R2 5,000 + R4 15,000 against E1's own 40,000 a month (the flat default is 20,000)
+    assert i.loc[("E1", "kpi_recovery"), "target_amount"] == 40000
+    assert i.loc[("E1", "kpi_recovery"), "value"] == pytest.approx(0.5)
+    assert i.loc[("E5", "kpi_recovery"), "target_amount"] == pytest.approx(20_000 * 16 / 31)
+    assert i.loc[("E1", "kpi_new_npl"), "unit"] == "ratio" and i.loc[("E1", "kpi_inspection_quality"), "unit"] == "points"
 
 
 def test_changing_a_weight_or_a_grade_band_in_parameters_changes_the_result(tiny, tmp_path):
@@ -288,3 +317,16 @@ def test_serious_lapses_found_by_the_accountability_review_are_deducted(tmp_path
     assert t.loc["E10", "deductions"] == 5 and t.loc["E10", "cases_veto_accountability_direct"] == 1
     # E6 did everything on L7; on L9 E6 is directly responsible but for a major lapse only: no veto
     assert t.loc["E6", "cases_ded_accountability_serious"] == 0 and t.loc["E6", "cases_veto_accountability_direct"] == 0
+
+
+def test_a_loan_written_off_within_the_period_counts_as_new_npl(tiny):
+    from postloan.validation import Extract
+    tables = {k: v.copy() for k, v in tiny.tables.items()}
+    lm = tables["loan_month"]
+    row = (lm["month"] == "2025-10") & (lm["loan_id"] == "L2")       # special_mention at 2025-09
+    lm.loc[row, ["balance", "status"]] = [0.0, "written_off"]
+    m = _build(Extract(tiny.source, tiny.carrier, tables))
+    i = m["scorecard_indicators"].query("period == '2025-10'").set_index(["officer_id", "indicator_id"])
+    # L1 (1,000,000) became NPL and L2 (450,000) was written off: all of E1's opening 1,450,000;
+    # earlier only loans NPL at the month-end counted (1,000,000 / 1,450,000)
+    assert i.loc[("E1", "kpi_new_npl"), "value"] == pytest.approx(1.0)

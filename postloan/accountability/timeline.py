@@ -21,7 +21,8 @@ from postloan.policy import NPL_CLASSES
 from postloan.rules.conduct import conduct_flags
 from postloan.rules.deadlines import legal_deadlines
 from postloan.rules.default import default_dates
-from postloan.rules.duties import collection_start_due, first_inspection_due, warning_deadlines
+from postloan.rules.duties import (collection_start_due, first_inspection_due, payment_exceptions,
+                                   revaluation_due, warning_deadlines, warrant_due)
 from postloan.rules.recovery import recovered_by_loan
 
 # a lost legal right is a lapse of the duty that should have kept it
@@ -186,25 +187,23 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
     # collateral revaluation (latest appraisal) and title warrant
     col = ctx.extract["collateral"].merge(cases[["case_id", "loan_id", "customer_id", "disbursement_date",
                                                  "guarantee_type", "case_date"]], on="loan_id")
-    age = col["kind"].astype(object).map(lambda k: pol.collateral.max_age_months.get(k, pol.collateral.max_age_months["default"]))
-    reval_due = pd.Series([a + pd.DateOffset(months=int(mo)) for a, mo in zip(col["appraisal_date"], age)], index=col.index)
+    reval_due = revaluation_due(col, pol)
     stale = reval_due < col["case_date"]
     sub = col[stale]
     parts.append(_rows("collateral_revaluation", sub, reval_due[stale], None, resp(sub["customer_id"], reval_due[stale]),
                        sub["collateral_id"], "最近评估 " + sub["appraisal_date"].dt.strftime("%Y-%m-%d")))
-    need = col[col["guarantee_type"].isin(pol.title_warrant.guarantee_types)]
-    wdue = need["disbursement_date"] + pd.Timedelta(days=pol.title_warrant.days)
+    wdue = warrant_due(col, pol)
+    need = col[wdue.notna()]
+    wdue = wdue[need.index]
     keep = wdue <= need["case_date"]
     sub = need[keep]
     parts.append(_rows("title_warrant", sub, wdue[keep], sub["warrant_received_date"],
                        resp(sub["customer_id"], wdue[keep]), sub["collateral_id"]))
     # entrusted payment and purpose: each payment up to the case date
-    ep = pol.entrusted_payment
     pay = ctx.extract["fund_payments"].merge(cases[["case_id", "loan_id", "customer_id", "product", "case_date"]],
                                              on="loan_id")
     pay = pay[pay["payment_date"] <= pay["case_date"]]
-    limit = pay["product"].astype(object).map(ep.single_payment_over).astype(float)
-    bad = ((pay["mode"] == "self") & limit.notna() & (pay["amount"] > limit)) | pay["payee_category"].isin(ep.prohibited_payees)
+    bad = payment_exceptions(pay, pol)["exception"]
     parts.append(_rows("entrusted_payment", pay, pay["payment_date"], pay["payment_date"].where(~bad),
                        resp(pay["customer_id"], pay["payment_date"]), pay["payment_id"],
                        pay["mode"].astype(str) + "/" + pay["payee_category"].astype(str), forced_lapse=bad))

@@ -12,6 +12,9 @@ import pandas as pd
 
 from postloan.glossary import enum_labels, term_labels
 from postloan.marts.context import MonthContext
+from postloan.rules.collateral import coverage_by_loan
+from postloan.rules.deadlines import legal_deadlines
+from postloan.rules.duties import payment_exceptions, revaluation_due, warrant_due
 
 
 
@@ -40,20 +43,21 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
     parts.append(_exc("customer_info", "financials_stale", stale,
                       "最近财务报表日期 " + stale["latest_financials_date"].dt.strftime("%Y-%m-%d").fillna("无")))
     # 2 purpose: large self payments, prohibited payees (payments in the look-back window to M)
-    ep = pol.entrusted_payment
     pay = ctx.extract["fund_payments"]
     since = end - pd.DateOffset(months=pol.monitoring.purpose_lookback_months)
     pay = pay[(pay["payment_date"] <= end) & (pay["payment_date"] > since)]
     pay = pay.merge(ctx.loans[["loan_id", "product", "customer_id", "customer_name", "operating_branch_id",
                                "managing_branch_id"]], on="loan_id")
-    limit = pay["product"].astype(object).map(ep.single_payment_over).astype("float64")
-    big_self = pay[(pay["mode"] == "self") & limit.notna() & (pay["amount"] > limit)]
-    parts.append(_exc("purpose", ep.id + ":self_over_limit", big_self,
-                      "单笔 " + (big_self["amount"] / 1e4).round(2).astype(str) + " 万元自主支付，超过受托支付起点",
+    flags = payment_exceptions(pay, pol)
+    ep_id = pol.entrusted_payment.id
+    big_self = pay[flags["self_over_limit"]]
+    parts.append(_exc("purpose", ep_id + ":self_over_limit", big_self,
+                      "单笔 " + (big_self["amount"] / 1e4).round(2).astype(str) + " 万元自主支付，超过受托支付起点 " +
+                      (flags.loc[big_self.index, "limit"] / 1e4).round(2).astype(str) + " 万元",
                       big_self["amount"].to_numpy()))
-    bad_payee = pay[pay["payee_category"].isin(ep.prohibited_payees)]
+    bad_payee = pay[flags["prohibited_payee"]]
     lab = enum_labels("payee_category")
-    parts.append(_exc("purpose", ep.id + ":prohibited_payee", bad_payee,
+    parts.append(_exc("purpose", ep_id + ":prohibited_payee", bad_payee,
                       "资金流向" + bad_payee["payee_category"].map(lab) + "：" + bad_payee["payee_name"].fillna(""),
                       bad_payee["amount"].to_numpy()))
     # 3 title warrants: mortgage/pledge loans with the warrant missing or received late
@@ -61,8 +65,9 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
     col = ctx.extract["collateral"].merge(active[["loan_id", "customer_id", "customer_name", "guarantee_type",
                                                   "disbursement_date", "balance", "operating_branch_id",
                                                   "managing_branch_id"]], on="loan_id")
-    need = col[col["guarantee_type"].isin(tw.guarantee_types)]
-    deadline = need["disbursement_date"] + pd.Timedelta(days=tw.days)
+    deadline = warrant_due(col, pol)
+    need = col[deadline.notna()]
+    deadline = deadline[need.index]
     missing = need[need["warrant_received_date"].isna() & (deadline < end)]
     parts.append(_exc("warrant", tw.id + ":missing", missing,
                       "押品 " + missing["collateral_id"] + " 他项权证未入库（应于 " + deadline[missing.index].dt.strftime("%Y-%m-%d") + " 前）",
@@ -74,18 +79,17 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
                       late["balance"].to_numpy()))
     # 4 collateral: stale appraisals, value below the loan balance
     cp = pol.collateral
-    age_limit = col["kind"].map(lambda k: cp.max_age_months.get(k, cp.max_age_months["default"]))
-    oldest_ok = pd.Series([end - pd.DateOffset(months=int(m)) for m in age_limit], index=col.index)
-    stale_c = col[col["appraisal_date"] < oldest_ok]
+    stale_c = col[revaluation_due(col, pol) < end]
     parts.append(_exc("collateral", cp.id + ":stale", stale_c,
                       "押品 " + stale_c["collateral_id"] + " 最近评估 " + stale_c["appraisal_date"].dt.strftime("%Y-%m-%d"),
                       stale_c["appraised_value"].to_numpy()))
-    value = col.groupby("loan_id").agg(value=("appraised_value", "sum"), balance=("balance", "first"))
-    low_ids = value.index[value["value"] < value["balance"]]
+    covered = coverage_by_loan(col, pol)
+    bal = col.groupby("loan_id")["balance"].first()
+    low_ids = covered.index[covered < bal.reindex(covered.index)]
     low = active[active["loan_id"].isin(low_ids)]
     parts.append(_exc("collateral", "collateral_below_balance", low,
-                      "押品评估值 " + (low["loan_id"].astype(object).map(value["value"]).astype("float64") / 1e4).round(2).astype(str) + " 万元，低于贷款余额",
-                      low["balance"].to_numpy()))
+                      "押品按抵质押率折算价值 " + (low["loan_id"].astype(object).map(covered).astype("float64") / 1e4).round(2).astype(str)
+                      + " 万元，低于贷款余额", low["balance"].to_numpy()))
     # 5 guarantee agencies: near or over the cooperation limit
     near = agencies[agencies["usage"] >= pol.monitoring.guarantee_agency.near_limit_ratio]
     if len(near):
@@ -114,8 +118,14 @@ def build_monitoring_exceptions(ctx: MonthContext, snap: pd.DataFrame, agencies:
 
 
 def build_agency_exposure(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
+    """Guarantees of each agency that the bank can still enforce, on loans active at M: a
+    guarantee whose period or guarantee-debt limitation has run out (rules.deadlines) no
+    longer counts against the agency's cooperation limit."""
     g = ctx.extract["guarantees"]
     g = g[g["agency_id"].notna()].merge(snap[snap["active"]][["loan_id", "dpd", "balance"]], on="loan_id")
+    d = legal_deadlines(ctx.extract, ctx.loans[ctx.loans["loan_id"].isin(g["loan_id"])], ctx.policy, ctx.end)
+    lost = d[d["kind"].isin(["guarantee_period", "guarantee_debt"]) & (d["deadline"] <= ctx.end)]
+    g = g[~g["guarantee_id"].isin(lost["ref"])]
     exp = g.groupby("agency_id").agg(exposure=("amount", "sum"), loans=("loan_id", "nunique"),
                                      overdue_loans=("dpd", lambda s: int((s > 0).sum())))
     a = ctx.extract["guarantee_agencies"].set_index("agency_id").join(exp, how="left")

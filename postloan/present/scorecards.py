@@ -53,6 +53,11 @@ class ScorecardBook:
         return self.marts.for_scope("scorecard_duties", self.scope)
 
     @property
+    def grades(self) -> list:
+        """The run's grade bands, best first."""
+        return list(self.marts["scorecard_grades"].itertuples())
+
+    @property
     def scope_label(self) -> str:
         return scope_name(self.marts["branches"], self.scope)
 
@@ -69,10 +74,18 @@ def show_ranking(book: ScorecardBook):
     t = book.totals()
     rated = t[t["rated"]]
     counts = rated["grade_name"].value_counts()
-    display(HTML(CSS + PAGE_CSS + heading(1, f'{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）')))
-    display(HTML(lead(f"参与考核的客户经理 {len(t)} 人，其中评级 {len(rated)} 人、因样本不足不评级 {len(t) - len(rated)} 人；",
-                      "等级分布：" + "，".join(f"{g} {int(counts.get(g, 0))} 人" for g in ["优秀", "良好", "合格", "不合格"]) + "；",
-                      f"平均得分 {rated['total_score'].mean():.1f} 分。" if len(rated) else "")))
+    graded = bool(t["graded_period"].all()) if len(t) else True
+    display(HTML(CSS + PAGE_CSS + heading(1, f'{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）'
+                                          + ("" if graded else "· 过程监测"))))
+    if not graded:
+        scored = t[t["total_score"].notna()]
+        display(HTML(lead(f"本期为月度过程监测：一个月的样本不足以评定人员等级，考核制度规定按季度、年度评级排名，"
+                          f"本页只列示各项指标得分，不评等级、不排名。参与监测的客户经理 {len(t)} 人，"
+                          f"有足够样本计算得分的 {len(scored)} 人" + (f"，平均得分 {scored['total_score'].mean():.1f} 分。" if len(scored) else "。"))))
+    else:
+        display(HTML(lead(f"参与考核的客户经理 {len(t)} 人，其中评级 {len(rated)} 人、因样本不足不评级 {len(t) - len(rated)} 人；",
+                          "等级分布：" + "，".join(f"{g.name} {int(counts.get(g.name, 0))} 人" for g in book.grades) + "；",
+                          f"平均得分 {rated['total_score'].mean():.1f} 分。" if len(rated) else "")))
     r = t.sort_values(["rated", "total_score"], ascending=[False, False]).assign(
         branch_name=lambda x: book.branch(x["branch_id"]).to_numpy(),
         role_cn=lambda x: x["role"].map(ROLE), score=lambda x: x["total_score"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
@@ -87,12 +100,9 @@ def show_ranking(book: ScorecardBook):
 def _indicator_table(book, ind: pd.DataFrame) -> str:
     rows = []
     for r in ind.itertuples():
-        pctlike = r.indicator_id not in ("kpi_inspection_quality", "kpi_recovery")
-        value = "—" if pd.isna(r.value) else (fmt.pct(r.value, 1) if pctlike else
-                                              (f"{r.value:.1f} 分" if r.indicator_id == "kpi_inspection_quality" else fmt.pct(r.value, 1)))
-        target = fmt.pct(r.target, 0) if pctlike else (f"{r.target:.0f} 分" if r.indicator_id == "kpi_inspection_quality" else fmt.pct(r.target, 0))
-        if r.indicator_id == "kpi_new_npl":
-            target = "≤ " + target
+        show = (lambda v, d: f"{v:.{d}f} 分") if r.unit == "points" else (lambda v, d: fmt.pct(v, 2 if abs(v) < 0.01 else d))
+        value = "—" if pd.isna(r.value) else show(r.value, 1)
+        target = ("≤ " if r.direction == "lower_better" else "") + show(r.target, 0)
         ev = f"{int(r.cases)}" + ("" if pd.isna(r.ok_cases) else f"（达标 {int(r.ok_cases)}）")
         score = "样本不足" if r.status != "scored" else f"{r.score:.1f}"
         weight = f"{r.weight:.0f}%" + ("" if r.status != "scored" else f" → {r.effective_weight * 100:.1f}%")
@@ -180,7 +190,9 @@ def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
         notes = [_presence_note(r), f"同类比较组：{ROLE.get(r.role, r.role)}，以{r.book_type_name}客户为主。"]
         if r.veto:
             notes.append(f"一票否决：{r.veto}，等级最高为{r.grade_name}。")
-        if not r.rated:
+        if not r.graded_period:
+            notes.append("本期为月度过程监测，不评等级、不排名；等级以季度、年度考核为准。")
+        elif not r.rated:
             notes.append(f"本期有足够样本的指标权重合计 {r.scored_weight:.0f}%，低于评级所需，不评级。")
         npl = ind[ind["indicator_id"] == "kpi_new_npl"]
         if len(npl) and "value_originated" in npl:

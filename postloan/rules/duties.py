@@ -32,3 +32,33 @@ def warning_deadlines(warnings: pd.DataFrame, policy, calendar) -> pd.DataFrame:
 def collection_start_due(spell_start: pd.Series, policy) -> pd.Series:
     """A first collection action is due this many days after dpd first becomes > 0."""
     return spell_start + pd.Timedelta(days=policy.collection.start.days)
+
+
+def payment_exceptions(payments: pd.DataFrame, policy) -> pd.DataFrame:
+    """For each fund payment (with the loan's `product`): `self_over_limit` — paid by the
+    borrower itself above the entrusted-payment threshold of its product (流动资金贷款
+    管理办法 / 固定资产贷款管理办法 / 个人贷款管理办法 2024); `prohibited_payee` — paid to a
+    payee category the policy prohibits; `exception` either."""
+    ep = policy.entrusted_payment
+    limit = payments["product"].astype(object).map(ep.single_payment_over).astype("float64")
+    over = ((payments["mode"] == "self") & limit.notna() & (payments["amount"] > limit)).fillna(False).astype(bool)
+    banned = payments["payee_category"].isin(ep.prohibited_payees).fillna(False).astype(bool)
+    return pd.DataFrame({"limit": limit, "self_over_limit": over, "prohibited_payee": banned,
+                         "exception": over | banned}, index=payments.index)
+
+
+def revaluation_due(collateral: pd.DataFrame, policy) -> pd.Series:
+    """The day each collateral's latest appraisal goes stale: appraisal_date + the months its kind allows."""
+    ages = policy.collateral.max_age_months
+    months = collateral["kind"].astype(object).map(lambda k: ages.get(k, ages["default"]))
+    return pd.Series([a + pd.DateOffset(months=int(m)) if pd.notna(a) else pd.NaT
+                      for a, m in zip(collateral["appraisal_date"], months)], index=collateral.index, dtype="datetime64[ns]")
+
+
+def warrant_due(collateral_with_loans: pd.DataFrame, policy) -> pd.Series:
+    """The day the title warrant of a mortgage or pledge must be in the vault (disbursement + days);
+    NaT for a loan whose guarantee type needs none."""
+    tw = policy.title_warrant
+    need = collateral_with_loans["guarantee_type"].isin(tw.guarantee_types)
+    due = collateral_with_loans["disbursement_date"] + pd.Timedelta(days=tw.days)
+    return due.where(need)

@@ -36,8 +36,9 @@ def _officers(ctx: MonthContext, cfg: ScorecardConfig, period: Period) -> pd.Dat
 
 
 def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, calendar: WorkCalendar,
-                          cfg: ScorecardConfig, review_cfg=None) -> Marts:
-    """`review_cfg`: the accountability policy whose review the scorecards read (default: the file's)."""
+                          cfg: ScorecardConfig, review_cfg=None, recovery_targets: dict[str, float] | None = None) -> Marts:
+    """`review_cfg`: the accountability policy whose review the scorecards read (default: the file's);
+    `recovery_targets`: officer_id -> yuan per month (parameters/recovery_targets.csv; flat default otherwise)."""
     months = set(extract["loan_month"]["month"].unique())
     ctx = MonthContext(extract, period.last_month, policy, calendar)
     periods = [period.previous(k) for k in reversed(range(cfg.trend_periods))]
@@ -50,7 +51,7 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
                            build_book_duties(ctx, p), build_accountability_duties(review, p)], ignore_index=True)
         officers = _officers(ctx, cfg, p)
         pres = presence(ctx, p, officers["officer_id"])
-        ind, tot = score_period(cfg, p, cases, pres, officers)
+        ind, tot = score_period(cfg, p, cases, pres, officers, recovery_targets)
         tot = add_ranks_and_peers(cfg, apply_forced_distribution(cfg, tot))
         all_ind.append(ind)
         all_tot.append(tot)
@@ -58,7 +59,7 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
             main_cases = cases
     grade_names = {g.id: g.name for g in cfg.grades}
     totals = pd.concat(all_tot, ignore_index=True)
-    totals["grade_name"] = totals["grade"].map(grade_names).fillna("不评级")
+    totals["grade_name"] = totals["grade"].map(grade_names).fillna("不评级").where(totals["graded_period"], "过程监测")
     totals["book_type_name"] = totals["book_type"].map(BOOK_TYPES)
     duties = main_cases.merge(totals.loc[totals["period"] == period.label,
                                          ["officer_id", "operating_branch_id", "managing_branch_id"]],
@@ -68,6 +69,7 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
     tables = {
         "scorecard_totals": totals, "scorecard_indicators": indicators, "scorecard_duties": duties,
         "branches": ctx.branches, "officers": ctx.officers,
+        "scorecard_grades": pd.DataFrame([{"id": g.id, "name": g.name, "min": g.min} for g in cfg.grades]),
         "period": pd.DataFrame({"period": [period.label], "kind": [period.kind], "start": [period.start],
                                 "end": [period.end], "label_cn": [period.label_cn],
                                 "trend": [",".join(p.label for p in periods)]}),

@@ -28,7 +28,16 @@ class Indicator(_Strict):
     zero_at: float
     direction: Literal["higher_better", "lower_better"]
     min_cases: int = Field(ge=1)
-    target_yuan_per_month: float | None = Field(default=None, gt=0)
+    unit: Literal["ratio", "points"]                # how the value is shown: 百分比 or 分
+    per_months: int | None = Field(default=None, ge=1)   # target and zero_at are for this many months; scaled to the period
+    target_yuan_per_month: float | None = Field(default=None, gt=0)   # recovery: the flat default per officer
+
+    def bands_for(self, months: int) -> tuple[float, float]:
+        """(target, zero_at) for a period of `months` months."""
+        if self.per_months is None:
+            return self.target, self.zero_at
+        k = months / self.per_months
+        return self.target * k, self.zero_at * k
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -69,6 +78,7 @@ class Forced(_Strict):
 
 class Rating(_Strict):
     min_scored_weight: float = Field(ge=0)
+    graded_periods: list[Literal["month", "quarter", "year"]] = Field(min_length=1)   # other periods: 过程监测, no grade or rank
 
 
 class Peers(_Strict):

@@ -104,7 +104,8 @@ def build_book_duties(ctx: MonthContext, period: Period) -> pd.DataFrame:
 
     new_npl: each loan performing at the month-end before the period, attributed to the
     officer responsible for its customer at the period's start; `amount` its balance
-    then, `ok` = 0 when it is NPL at the period's last month-end (1 otherwise);
+    then, `ok` = 0 when it became NPL in the period — NPL at its last month-end, or NPL
+    and then written off or transferred within it (a write-off counts as NPL) — 1 otherwise;
     `originated` = 1 when the same officer was responsible at disbursement.
     recovery: cash-like recoveries in the period, attributed to the officer responsible
     on the recovery date; plus one case (amount 0) per NPL loan in the officer's book at
@@ -118,7 +119,13 @@ def build_book_duties(ctx: MonthContext, period: Period) -> pd.DataFrame:
     book = book.merge(ctx.loans[["loan_id", "customer_id", "disbursement_date"]], on="loan_id")
     officer = ctx.responsible(book["customer_id"], [period.start] * len(book))
     at_disb = ctx.responsible(book["customer_id"], book["disbursement_date"])
-    became = (book["status"] == "active") & book["classification"].isin(NPL_CLASSES)
+    # became NPL in the period: NPL at its end, or NPL at a month-end of the period (or written
+    # off) and then written off or transferred before its end
+    inside = lm[lm["month"].isin(period.months) & lm["loan_id"].isin(book["loan_id"])]
+    npl_inside = set(inside.loc[(inside["status"] == "active") & inside["classification"].isin(NPL_CLASSES), "loan_id"])
+    gone = book["status"].isin(["written_off", "transferred"]) & (
+        book["loan_id"].isin(npl_inside) | (book["status"] == "written_off"))
+    became = ((book["status"] == "active") & book["classification"].isin(NPL_CLASSES)) | gone
     parts = [_frame("new_npl", officer, [period.end] * len(book), ~became.fillna(False).to_numpy(dtype=bool),
                     ref=book["loan_id"], customer=book["customer_id"], loan=book["loan_id"],
                     amount=book["balance"], originated=(officer == at_disb) & pd.notna(officer))]

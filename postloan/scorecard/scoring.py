@@ -16,21 +16,22 @@ INSUFFICIENT = "insufficient"   # 样本不足
 SCORED = "scored"
 
 
-def score_value(ind: Indicator, value: float) -> float:
-    """The 0-100 score of an indicator value under its rule."""
+def score_value(ind: Indicator, value: float, months: int = 1) -> float:
+    """The 0-100 score of an indicator value under its rule, for a period of `months` months."""
     if value is None or np.isnan(value):
         return np.nan
     if ind.rule == "points":
         return float(np.clip(value, 0, 100))
+    target, zero_at = ind.bands_for(months)
     if ind.rule == "linear_higher":
-        frac = (value - ind.zero_at) / (ind.target - ind.zero_at)
+        frac = (value - zero_at) / (target - zero_at)
     else:
-        frac = (ind.zero_at - value) / (ind.zero_at - ind.target)
+        frac = (zero_at - value) / (zero_at - target)
     return float(np.clip(frac, 0.0, 1.0) * 100)
 
 
 def _indicator_rows(ind: Indicator, cases: pd.DataFrame, officers: pd.Index, pres: pd.DataFrame,
-                    period: Period) -> pd.DataFrame:
+                    period: Period, recovery_targets: dict[str, float]) -> pd.DataFrame:
     c = cases[cases["duty"] == ind.duty]
     g = c.groupby("officer_id")
     rows = pd.DataFrame(index=officers)
@@ -57,7 +58,9 @@ def _indicator_rows(ind: Indicator, cases: pd.DataFrame, officers: pd.Index, pre
         recovered = c[~c["ref"].astype(str).str.startswith("npl:")].groupby("officer_id")["amount"].sum()
         months = len(period.months)
         share = pres.set_index("officer_id")["presence_share"].reindex(officers)
-        target = ind.target_yuan_per_month * months * share
+        per_month = pd.Series(officers.map(lambda o: recovery_targets.get(o, ind.target_yuan_per_month)),
+                              index=officers, dtype="float64")
+        target = per_month * months * share
         rows["recovered"] = recovered.reindex(officers).fillna(0.0)
         rows["target_amount"] = target
         rows["value"] = rows["recovered"] / target.where(target > 0)
@@ -67,21 +70,26 @@ def _indicator_rows(ind: Indicator, cases: pd.DataFrame, officers: pd.Index, pre
         rows["value"] = g["ok"].mean()
     rows["cases"] = rows["cases"].fillna(0).astype(int)
     rows["status"] = np.where((rows["cases"] >= ind.min_cases) & rows["value"].notna(), SCORED, INSUFFICIENT)
-    rows["score"] = [score_value(ind, v) if s == SCORED else np.nan for v, s in zip(rows["value"], rows["status"])]
+    months = len(period.months)
+    rows["score"] = [score_value(ind, v, months) if s == SCORED else np.nan for v, s in zip(rows["value"], rows["status"])]
     rows["indicator_id"] = ind.id
     rows["indicator_name"] = ind.name
     rows["weight"] = ind.weight
-    rows["target"] = ind.target
+    rows["target"], rows["zero_at"] = ind.bands_for(months)
+    rows["unit"] = ind.unit
     rows["direction"] = ind.direction
     return rows.rename_axis("officer_id").reset_index()
 
 
 def score_period(cfg: ScorecardConfig, period: Period, cases: pd.DataFrame, pres: pd.DataFrame,
-                 officers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 officers: pd.DataFrame, recovery_targets: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`cases`: the duty cases of this period (dated duties due in it + its book duties);
-    `officers`: the officers to score with officer_id, name, role, branch ids, book_type."""
+    `officers`: the officers to score with officer_id, name, role, branch ids, book_type.
+    A period of a kind the policy does not grade (default: a month) gets scores only
+    (过程监测): no grade, no veto cap, no rank."""
     ids = pd.Index(officers["officer_id"], name="officer_id")
-    ind = pd.concat([_indicator_rows(i, cases, ids, pres, period) for i in cfg.indicators], ignore_index=True)
+    ind = pd.concat([_indicator_rows(i, cases, ids, pres, period, recovery_targets or {}) for i in cfg.indicators],
+                    ignore_index=True)
     scored = ind["status"] == SCORED
     w_sum = ind[scored].groupby("officer_id")["weight"].sum()
     ind["effective_weight"] = np.where(scored, ind["weight"] / ind["officer_id"].map(w_sum), 0.0)
@@ -105,7 +113,10 @@ def score_period(cfg: ScorecardConfig, period: Period, cases: pd.DataFrame, pres
         capped = hit.to_numpy() & t["grade"].notna().to_numpy()
         t.loc[capped, "grade"] = [g if order[g] >= order[v.cap_grade] else v.cap_grade for g in t.loc[capped, "grade"]]
         t.loc[hit.to_numpy(), "veto"] = (t.loc[hit.to_numpy(), "veto"] + v.name).to_numpy()
-    t["rated"] = t["total_score"].notna()
+    t["graded_period"] = period.kind in cfg.rating.graded_periods
+    if not t["graded_period"].all():
+        t["grade"] = None
+    t["rated"] = t["total_score"].notna() & t["graded_period"]
     t = t.reset_index()
     t = t.merge(pres, on="officer_id", how="left")
     t["period"] = period.label

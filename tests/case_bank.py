@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from postloan.contract import TABLES
-from tiny_bank import ROWS as TINY
+from tiny_bank import write_rows
 
 EXTRA = {
     "officers": ["E6,陈静,B101,account_manager,2019-01-01,", "E7,刘洋,B201,account_manager,2019-01-01,",
@@ -56,11 +55,4 @@ EXTRA = {
 
 
 def write_case_bank(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, spec in TABLES.items():
-        if spec.optional:
-            continue
-        rows = TINY[name] + EXTRA.get(name, [])
-        (folder / f"{name}.csv").write_text(",".join(c.name for c in spec.columns if not c.optional) + "\n" + "".join(r + "\n" for r in rows),
-                                           encoding="utf-8")
-    return folder
+    return write_rows(folder, EXTRA)

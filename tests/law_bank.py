@@ -22,8 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from case_bank import EXTRA
-from postloan.contract import TABLES
-from tiny_bank import ROWS as TINY
+from tiny_bank import write_rows
 
 LAW = {
     "officers": ["E13,王刚,B101,account_manager,2019-01-01,", "E14,何平,B201,account_manager,2019-01-01,2025-08-31",
@@ -89,11 +88,4 @@ LAW = {
 
 
 def write_law_bank(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, spec in TABLES.items():
-        if spec.optional:
-            continue
-        rows = TINY[name] + EXTRA.get(name, []) + LAW.get(name, [])
-        header = ",".join(c.name for c in spec.columns if not c.optional)
-        (folder / f"{name}.csv").write_text(header + "\n" + "".join(r + "\n" for r in rows), encoding="utf-8")
-    return folder
+    return write_rows(folder, EXTRA, LAW)

@@ -66,11 +66,19 @@ ROWS = {
 }
 
 
-def write_tiny_bank(folder: Path) -> Path:
+def write_rows(folder: Path, *more: dict) -> Path:
+    """The tiny bank's rows plus each dict of further rows (table -> CSV lines), as CSV files
+    of the contract's required columns; the optional tables and columns are left out, as many
+    banks will."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, spec in TABLES.items():
         if spec.optional:
-            continue                  # the optional tables and columns are left out, as many banks will
-        text = ",".join(c.name for c in spec.columns if not c.optional) + "\n" + "".join(r + "\n" for r in ROWS[name])
+            continue
+        rows = ROWS[name] + [r for extra in more for r in extra.get(name, [])]
+        text = ",".join(c.name for c in spec.columns if not c.optional) + "\n" + "".join(r + "\n" for r in rows)
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
+
+
+def write_tiny_bank(folder: Path) -> Path:
+    return write_rows(folder)

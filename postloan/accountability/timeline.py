@@ -21,7 +21,7 @@ from postloan.policy import NPL_CLASSES
 from postloan.rules.conduct import conduct_flags
 from postloan.rules.deadlines import legal_deadlines
 from postloan.rules.default import default_dates
-from postloan.rules.duties import (collection_start_due, first_inspection_due, payment_exceptions,
+from postloan.rules.duties import (collection_start_due, first_inspection_done, first_inspection_due, payment_exceptions,
                                    revaluation_due, warning_deadlines, warrant_due)
 from postloan.rules.recovery import recovered_by_loan
 
@@ -126,7 +126,6 @@ def _credit_at(ctx: MonthContext, cases: pd.DataFrame) -> np.ndarray:
 
 
 def _rows(duty, cases_part, due, done, officer, ref, detail="", forced_lapse=None) -> pd.DataFrame:
-    n = len(cases_part)
     f = pd.DataFrame({"case_id": cases_part["case_id"].to_numpy(), "loan_id": cases_part["loan_id"].to_numpy(),
                       "duty": duty, "due_date": pd.to_datetime(pd.Series(due)).to_numpy(),
                       "done_date": pd.to_datetime(pd.Series(done)).to_numpy() if done is not None else pd.NaT,
@@ -140,18 +139,12 @@ def _rows(duty, cases_part, due, done, officer, ref, detail="", forced_lapse=Non
 
 def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityConfig) -> pd.DataFrame:
     pol = ctx.policy
-    c = cases.set_index("loan_id")
     parts = []
     resp = ctx.responsible
     # first inspection
     due = first_inspection_due(cases, pol)
     ins = ctx.extract["inspections"]
-    first = ins[ins["kind"] == "first"]
-    by_loan = first[first["loan_id"].notna()].groupby("loan_id")["completed_date"].min()
-    by_cust = first[first["loan_id"].isna()].groupby("customer_id")["completed_date"].min()
-    done = pd.to_datetime(lookup(cases["loan_id"], by_loan))
-    done = done.fillna(pd.to_datetime(lookup(cases["customer_id"], by_cust)))
-    done = done.where(done >= cases["disbursement_date"])
+    done = first_inspection_done(cases, ins)["done_date"]
     keep = (due <= cases["case_date"]).to_numpy()
     parts.append(_rows("first_inspection", cases[keep], due[keep], done[keep],
                        resp(cases.loc[keep, "customer_id"], due[keep]), "首次检查"))

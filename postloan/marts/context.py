@@ -1,7 +1,7 @@
 """The month being reported and the lookups every mart needs (built once)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from postloan.marts.context import MonthContext, lookup
-from postloan.rules.duties import first_inspection_due
+from postloan.marts.context import MonthContext
+from postloan.rules.duties import first_inspection_done, first_inspection_due
 
 NAT = pd.NaT
 
@@ -21,31 +21,19 @@ def _first_duties(ctx: MonthContext, start: pd.Timestamp, end: pd.Timestamp) -> 
     loans = ctx.loans
     due = first_inspection_due(loans, ctx.policy)
     d = loans.assign(due_date=due)[((due >= start) & (due <= end)).to_numpy(dtype=bool)]
-    ins = ctx.extract["inspections"]
-    first = ins[ins["kind"] == "first"]
-    # an inspection of the loan, or (loan_id null) of its customer, between disbursement and deadline
-    by_loan = d.merge(first[first["loan_id"].notna()][["loan_id", "completed_date", "inspection_id"]],
-                      on="loan_id", how="left")
-    by_cust = d.merge(first[first["loan_id"].isna()][["customer_id", "completed_date", "inspection_id"]],
-                      on="customer_id", how="left")
-    cand = pd.concat([by_loan, by_cust], ignore_index=True)
-    cand = cand[cand["completed_date"] >= cand["disbursement_date"]]
-    on_time = cand[cand["completed_date"] <= cand["due_date"]].sort_values("completed_date")
-    on_time = on_time.drop_duplicates("loan_id").set_index("loan_id")
-    late = cand[cand["completed_date"] > cand["due_date"]].sort_values("completed_date")
-    late = late.drop_duplicates("loan_id").set_index("loan_id")
+    found = first_inspection_done(d, ctx.extract["inspections"])
     out = pd.DataFrame({
         "duty": "first_inspection", "policy_id": ctx.policy.inspection.first.id, "kind": "first", "loan_id": d["loan_id"].to_numpy(),
         "customer_id": d["customer_id"].to_numpy(), "customer_name": d["customer_name"].to_numpy(),
         "window_start": d["disbursement_date"].to_numpy(), "due_date": d["due_date"].to_numpy(),
         "operating_branch_id": d["operating_branch_id"].to_numpy(),
         "managing_branch_id": d["managing_branch_id"].to_numpy()})
-    ok = pd.to_datetime(lookup(out["loan_id"], on_time["completed_date"]))
-    lt = pd.to_datetime(lookup(out["loan_id"], late["completed_date"]))
-    out["done_date"] = ok.fillna(lt)
-    out["inspection_id"] = lookup(out["loan_id"], on_time["inspection_id"]).fillna(
-        lookup(out["loan_id"], late["inspection_id"]))
-    out["status"] = np.where(ok.notna(), "on_time", np.where(lt.notna() & (lt <= max(end, ctx.end)), "late", "missing"))
+    done = pd.Series(found["done_date"].to_numpy(), index=out.index)
+    out["done_date"] = done
+    out["inspection_id"] = found["inspection_id"].to_numpy()
+    on_time = done.notna() & (done <= out["due_date"])
+    late = done.notna() & (done > out["due_date"]) & (done <= max(end, ctx.end))
+    out["status"] = np.where(on_time, "on_time", np.where(late, "late", "missing"))
     out.loc[out["status"] == "missing", ["done_date", "inspection_id"]] = [NAT, None]
     return out
 

@@ -101,7 +101,6 @@ def migration_figures(snap: pd.DataFrame) -> dict:
     """Migration rates P -> M over the cohorts active at P (balance at M = 0 when gone)."""
     c = snap[snap["class_p"].notna()]
     bal_m = c["balance"].where(c["active"], 0.0)
-    rank_p = c["class_p"].map({k: i for i, k in enumerate(CLASS_ORDER)})
     rank_m = c["classification"].map({k: i for i, k in enumerate(CLASS_ORDER)}).where(c["active"])
     npl_m = c["active"] & c["classification"].isin(NPL_CLASSES)
 

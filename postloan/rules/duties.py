@@ -62,3 +62,19 @@ def warrant_due(collateral_with_loans: pd.DataFrame, policy) -> pd.Series:
     need = collateral_with_loans["guarantee_type"].isin(tw.guarantee_types)
     due = collateral_with_loans["disbursement_date"] + pd.Timedelta(days=tw.days)
     return due.where(need)
+
+
+def first_inspection_done(loans: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
+    """The first inspection of each loan (index as `loans`): the earliest `first` inspection of
+    the loan — or, recorded without a loan_id, of its customer — completed on or after the
+    disbursement; `done_date` and `inspection_id`, NaT/None when there is none."""
+    first = inspections[inspections["kind"] == "first"]
+    q = loans[["loan_id", "customer_id", "disbursement_date"]].assign(_i=range(len(loans)))
+    by_loan = q.merge(first[first["loan_id"].notna()][["loan_id", "completed_date", "inspection_id"]], on="loan_id")
+    by_cust = q.merge(first[first["loan_id"].isna()][["customer_id", "completed_date", "inspection_id"]],
+                      on="customer_id")
+    cand = pd.concat([by_loan, by_cust], ignore_index=True)
+    cand = cand[cand["completed_date"] >= cand["disbursement_date"]].sort_values(["completed_date", "inspection_id"])
+    best = cand.drop_duplicates("_i").set_index("_i").reindex(range(len(loans)))
+    return pd.DataFrame({"done_date": pd.to_datetime(best["completed_date"]).to_numpy(),
+                         "inspection_id": best["inspection_id"].astype(object).to_numpy()}, index=loans.index)

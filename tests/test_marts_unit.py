@@ -127,3 +127,22 @@ def test_proposal_deadlines_come_from_the_policy_file(tmp_path, marts):
         {21 if b not in ("红色预警未处置",) and not b.startswith("法律时效") else (3 if b == "红色预警未处置" else 7)
          for b in q["basis"]})
     assert (q["branch_id"].notna()).all()
+
+
+def test_agency_exposure_counts_only_guarantees_the_bank_can_still_enforce(tmp_path):
+    from postloan.validation import Extract
+    from rules_kit import frame
+    base = load_extract(write_tiny_bank(tmp_path / "tiny"))
+    tables = dict(base.tables)
+    tables["guarantee_agencies"] = frame("guarantee_agencies", {"agency_id": "GA1", "name": "杭州信保担保有限公司",
+                                                                "cooperation_limit": 1_000_000.0, "status": "active"})
+    g = {"guarantor_name": "杭州信保担保有限公司", "guarantor_kind": "guarantee_agency", "agency_id": "GA1", "mode": "joint"}
+    tables["guarantees"] = frame("guarantees", {**g, "guarantee_id": "G1", "loan_id": "L1", "amount": 600_000.0},
+                                 {**g, "guarantee_id": "G2", "loan_id": "L6", "amount": 50_000.0},
+                                 {**g, "guarantee_id": "G3", "loan_id": "L5", "amount": 80_000.0})
+    a = build_marts(Extract(base.source, base.carrier, tables), "2025-10", load_policy(), load_calendar())
+    ex = a["agency_exposure"].set_index("agency_id").loc["GA1"]
+    # G1 on L1 (active, matures 2026-01-10): enforceable. G2 on L6 (matured 2022-11-20, never
+    # claimed: released on 2023-05-20) no longer counts; G3's loan L5 was written off (not active).
+    # Earlier: 650,000.
+    assert (ex["exposure"], ex["loans"]) == (600_000, 1)

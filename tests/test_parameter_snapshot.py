@@ -109,3 +109,20 @@ def test_the_calendar_agrees_with_chinesecalendar_day_by_day():
         while day.year == year:
             assert (day in ours) == chinese_calendar.is_workday(day), day
             day += dt.timedelta(days=1)
+
+
+def test_recovery_targets_are_an_optional_checked_and_snapshotted_table(tmp_path):
+    from postloan.parameter_set import load_parameter_set
+    from postloan.policy import ParameterError
+    params = tmp_path / "params"
+    shutil.copytree(parameters_dir(), params)
+    assert load_parameter_set(params).recovery_targets == {}                 # absent: the flat default
+    (params / "recovery_targets.csv").write_text("officer_id,target_yuan_per_month\nE00001,35000\nE00002,12000.5\n",
+                                                 encoding="utf-8")
+    ps = load_parameter_set(params)
+    assert ps.recovery_targets == {"E00001": 35000.0, "E00002": 12000.5}
+    snap = {f["name"]: f for f in ps.snapshot(tmp_path / "run" / "parameters")}
+    assert snap["recovery_targets"]["sha256"] == _sha(params / "recovery_targets.csv")
+    (params / "recovery_targets.csv").write_text("officer_id,target_yuan_per_month\nE00001,-5\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"recovery_targets\.csv 第 2 行"):
+        load_parameter_set(params)

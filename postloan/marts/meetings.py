@@ -73,7 +73,7 @@ def build_proposed_resolutions(ctx: MonthContext, marts: dict) -> pd.DataFrame:
     gone = gone.assign(officer_id=gone["officer_id"].fillna(gone["officer_at_deadline"]))
     add(gone, "对借据 " + gone["loan_id"] + "（" + gone["customer_name"] + "）已于 " + gone["deadline"].dt.strftime("%Y-%m-%d")
         + " 届满的" + gone["kind_label"] + "（" + gone["party"].astype(str) + "）评估损失、研究补救措施，并启动责任认定",
-        "法律期限已届满", due_days=days.legal_deadline)
+        "法律时效已届满", due_days=days.legal_deadline)
     d = marts["inspection_duties"]
     miss = d[d["status"] == "missing"].groupby(["officer_id", "operating_branch_id", "managing_branch_id"],
                                                 dropna=False).size().rename("n").reset_index()

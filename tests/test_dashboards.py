@@ -150,7 +150,8 @@ def test_scorecards_ranking_and_an_officer_page_match_the_figures(browser, serve
     best = max(rated, key=lambda o: o["total_score"])
     page = _open(browser, _url(server, "scorecards"), "排名表", "scorecards_all.png")
     body = _no_leaks(page)
-    assert f"参与考核的客户经理 {len(sc['officers'])} 人" in body
+    # a monthly run: scores as 过程监测, no grades or ranks (scorecard_policy.yaml rating.graded_periods)
+    assert f"参与监测的客户经理 {len(sc['officers'])} 人" in body and "过程监测" in body
     assert f"{best['total_score']:.2f}" in body
     # the officer selector: the officer's own page, score and grade as in the JSON
     page.locator("select").nth(2).select_option(label=f"{best['name']}（{best['officer_id']}）")

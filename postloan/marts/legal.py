@@ -21,13 +21,18 @@ def _bad_book(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
     ids = pd.Index(npl).union(pd.Index(wo))
     loans = ctx.loans[ctx.loans["loan_id"].isin(ids)].copy()
     loans["written_off"] = loans["loan_id"].isin(set(wo))
-    return loans.merge(snap[["loan_id", "balance", "officer_id"]], on="loan_id", how="left")
+    loans = loans.merge(snap[["loan_id", "balance", "officer_id"]], on="loan_id", how="left")
+    # the claim at stake: the balance at M, or for a loan written off its balance at its last active month-end
+    active = lm[(lm["status"] == "active") & (lm["month"] <= ctx.month) & lm["loan_id"].isin(ids)]
+    last = active.sort_values("month").drop_duplicates("loan_id", keep="last").set_index("loan_id")["balance"]
+    loans["claim"] = loans["balance"].where(~loans["written_off"], loans["loan_id"].map(last))
+    return loans
 
 
 def build_legal_deadlines(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
     loans = _bad_book(ctx, snap)
     d = legal_deadlines(ctx.extract, loans, ctx.policy, ctx.end)
-    info = loans[["loan_id", "customer_name", "balance", "written_off", "officer_id", "operating_branch_id",
+    info = loans[["loan_id", "customer_name", "balance", "claim", "written_off", "officer_id", "operating_branch_id",
                   "managing_branch_id", "effective_maturity"]]
     out = d.merge(info, on="loan_id", how="left")
     out["days_left"] = (out["deadline"] - ctx.end).dt.days

@@ -374,7 +374,7 @@ def show_legal(pack: Pack):
                              wo=expired["written_off"].map({True: "是", False: "否"}))
     _show(f"<h3 class='pl'>已届满的法律期限（{len(expired)} 项）</h3>", table(expired, [
         ("kind_label", "期限类型", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
-        ("party", "保证人/案号", None), ("deadline", "届满日", "date"), ("balance", "余额（万元）", "money"),
+        ("party", "保证人/案号", None), ("deadline", "届满日", "date"), ("claim", "债权金额（万元）", "money"),
         ("wo", "已核销", None), ("officer", "届满时管户人", None), ("note", "说明", None)],
         None, "没有已届满的法律期限。"))
 

@@ -21,7 +21,8 @@ from postloan.policy import ParameterError, Policy, WorkCalendar, load_calendar,
 
 SNAPSHOT = "parameters"        # the folder of a run (or of on-the-fly marts) that holds the copies
 FILES = {"policy": "policy.yaml", "calendar": "calendar.yaml",
-         "scorecard_policy": "scorecard_policy.yaml", "accountability_policy": "accountability_policy.yaml"}
+         "scorecard_policy": "scorecard_policy.yaml", "accountability_policy": "accountability_policy.yaml",
+         "workout_policy": "workout_policy.yaml"}
 OPTIONAL_FILES = {"recovery_targets": "recovery_targets.csv"}      # read when present
 
 
@@ -37,6 +38,7 @@ class ParameterSet:
     calendar: WorkCalendar
     scorecard: object                    # postloan.scorecard.config.ScorecardConfig
     accountability: object               # postloan.accountability.config.AccountabilityConfig
+    workout: object = None               # postloan.workout.config.WorkoutConfig
     recovery_targets: dict[str, float] = field(default_factory=dict)   # officer_id -> yuan per month
     extra: dict[str, Path] = field(default_factory=dict)
 
@@ -66,6 +68,7 @@ def load_parameter_set(folder: Path | str | None = None, policy: Path | str | No
     file each; all validated now, each failure a ParameterError naming the file and key."""
     from postloan.accountability.config import load_accountability_config
     from postloan.scorecard.config import load_scorecard_config
+    from postloan.workout.config import load_workout_config
     folder = Path(folder) if folder else parameters_dir()
     if not folder.is_dir():
         raise ParameterError(f"参数目录不存在 (parameters_dir_missing)：{folder}")
@@ -84,7 +87,8 @@ def load_parameter_set(folder: Path | str | None = None, policy: Path | str | No
             targets = load_recovery_targets(paths[name])
     return ParameterSet(paths, load_policy(paths["policy"]), load_calendar(paths["calendar"]),
                         load_scorecard_config(paths["scorecard_policy"]),
-                        load_accountability_config(paths["accountability_policy"]), targets)
+                        load_accountability_config(paths["accountability_policy"]),
+                        load_workout_config(paths["workout_policy"]), targets)
 
 
 def load_recovery_targets(path: Path) -> dict[str, float]:

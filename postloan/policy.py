@@ -132,6 +132,7 @@ class Conduct(_Strict):
 class Stages(_Strict):
     pre_due_days: int = Field(ge=0)
     early_max_dpd: int = Field(ge=1)
+    legal_over_dpd: int = Field(ge=1)
 
 
 class CollectionPolicy(_Strict):

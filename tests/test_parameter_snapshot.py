@@ -35,7 +35,7 @@ def test_the_manifest_lists_every_parameter_file_with_its_hash(own_params_run):
     params, run = own_params_run
     m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     files = {f["name"]: f for f in m["parameter_files"]}
-    assert set(files) == {"policy", "calendar", "scorecard_policy", "accountability_policy",
+    assert set(files) == {"policy", "calendar", "scorecard_policy", "accountability_policy", "workout_policy",
                           "workbook:meeting_pack", "workbook:scorecards"}
     for f in files.values():
         assert f["sha256"] == _sha(run / f["file"]) == _sha(Path(f["source"]))

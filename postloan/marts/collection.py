@@ -12,6 +12,7 @@ import pandas as pd
 
 from postloan.marts.context import MonthContext
 from postloan.rules.classification import dpd_band
+from postloan.rules.collection import collection_stage, open_cases
 from postloan.rules.conduct import conduct_flags
 from postloan.rules.recovery import cash_recoveries
 
@@ -19,15 +20,10 @@ STAGES = ("pre_due", "early", "late", "legal")          # labels: glossary terms
 
 
 def build_collection_cases(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame:
-    st = ctx.policy.collection.stages
     a = snap[snap["active"]].copy()
-    cases = ctx.extract["legal_cases"]
-    legal = set(cases.loc[(cases["filed_date"] <= ctx.end) & (cases["status"] != "closed"), "loan_id"])
-    days_to_mat = (a["effective_maturity"] - ctx.end).dt.days
-    a["stage"] = np.select(
-        [a["loan_id"].isin(list(legal)), a["dpd"] > st.early_max_dpd, a["dpd"] > 0,
-         (days_to_mat > 0) & (days_to_mat <= st.pre_due_days)],
-        ["legal", "late", "early", "pre_due"], None)
+    legal = open_cases(ctx.extract["legal_cases"], ctx.end)
+    a["stage"] = collection_stage(a["dpd"], a["loan_id"].isin(legal.index), (a["effective_maturity"] - ctx.end).dt.days,
+                                  ctx.policy.collection.stages)
     a = a[a["stage"].notna()]
     return a[["loan_id", "customer_id", "customer_name", "product", "balance", "dpd", "classification",
               "overdue_principal", "overdue_interest", "stage", "officer_id", "operating_branch_id",

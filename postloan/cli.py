@@ -14,6 +14,8 @@ DEFAULT_SOURCE = "data/sample_bank.duckdb"
 DEFAULT_SIZE, DEFAULT_SEED = "small", 42
 
 
+from postloan.products import PRODUCTS
+
 def _source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", default=DEFAULT_SOURCE,
                    help="数据源：CSV 文件夹、.xlsx、.duckdb 或数据库 URL（默认 %(default)s）")
@@ -48,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="报告期间：月 YYYY-MM、季 YYYY-Qn 或年 YYYY（默认：数据中最新月份）")
     _source_options(r)
     r.add_argument("--products", default="default",
-                   help="产品，逗号分隔：meeting_pack、scorecards（默认：该期间适用的全部产品）")
+                   help="产品，逗号分隔：" + "、".join(f"{n}（{p.label}）" for n, p in PRODUCTS.items())
+                   + "（默认：该期间适用的全部产品）")
     r.add_argument("--scopes", default="default",
                    help="范围，逗号分隔：all、分行或支行机构号；默认 all 加全部分行")
     r.add_argument("--out", default="outputs", help="输出目录（默认 outputs）")

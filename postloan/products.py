@@ -1,6 +1,9 @@
-"""The products a run can build. A new product is one entry here: its workbook, its
-parameter model, the period kinds it accepts, how its marts are built (once per run),
-and its machine-readable figures and extra exports per scope."""
+"""The products of the suite. A product is one package (its marts, figures, exports and
+presenter) plus one `Product` entry here: its workbook, its parameter model, the period
+kinds it accepts, how its marts are built (once per run), its figures and extra exports per
+scope, and how its dashboard draws a view and offers a third selector. The runner, the
+CLI, the dashboards (server, app, request check, catalog) and the parameter checks all read
+this table; nothing else names a product."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +12,7 @@ from typing import Callable
 
 from pydantic import BaseModel
 
-from postloan.run.params import AccountabilityParams, MeetingPackParams, ScorecardParams
+from postloan.run.params import AccountabilityParams, MeetingPackParams, ScorecardParams, WorkoutParams
 
 
 def _meeting_build(extract, period, params):
@@ -61,6 +64,94 @@ def _accountability_files(marts, scope, folder: Path):
     return [("xlsx", write_register(marts, scope, folder / f"{scope}.xlsx"))] + write_case_files(marts, scope, folder)
 
 
+def _meeting_render(run_dir, scope, item):
+    from IPython.display import HTML, display
+    from postloan.present import meeting_pack as mp
+    pack = mp.load_pack(run_dir, scope)
+    mp.show_header(pack)
+    for key, title in mp.SECTIONS:
+        display(HTML(f'<h2 class="pl">{title}</h2>'))
+        getattr(mp, f"show_{key}")(pack)
+
+
+def _scorecard_render(run_dir, scope, item):
+    from postloan.present import scorecards as sc
+    book = sc.load_scorecards(run_dir, scope)
+    if item:                             # one officer's page; the cached marts stay whole
+        from postloan.marts.build import Marts
+        tables = dict(book.marts.tables)
+        tables["scorecard_totals"] = tables["scorecard_totals"].query("officer_id == @item")
+        sc.show_officer_pages(sc.ScorecardBook(Marts(book.marts.month, tables), scope))
+    else:
+        sc.show_ranking(book)
+
+
+def _scorecard_items(run_dir, scope):
+    from postloan.dashboards.catalog import officer_options
+    return officer_options(run_dir, scope)
+
+
+def _accountability_render(run_dir, scope, item):
+    from IPython.display import HTML, display
+    from postloan.present import accountability as ac
+    marts, scope = ac.load_review(run_dir, scope)
+    if item:                             # one case file
+        display(HTML(ac.case_page_html(marts, item)))
+    else:
+        ac.show_register(marts, scope)
+
+
+def _accountability_items(run_dir, scope):
+    from postloan.dashboards.catalog import published_files
+    return published_files(run_dir, "accountability", f"{scope}_cases")
+
+
+def _workout_build(extract, period, params):
+    from postloan.workout.build import build_workout_marts
+    return build_workout_marts(extract, period.label, params.policy, params.calendar, params.workout)
+
+
+def _workout_figures(marts, scope):
+    from postloan.workout.export import workout_figures
+    return workout_figures(marts, scope)
+
+
+def _workout_files(marts, scope, folder: Path):
+    from postloan.workout.export import write_case_files, write_excel
+    return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))] + write_case_files(marts, scope, folder)
+
+
+def _workout_render(run_dir, scope, item):
+    from postloan.present import workout as wk
+    marts, scope = wk.load_book(run_dir, scope)
+    if item:
+        wk.show_case(marts, item)
+    else:
+        wk.show_book(marts, scope)
+
+
+def _workout_items(run_dir, scope):
+    """The case files of the scope's cases (each printed once, in workout/cases/)."""
+    import json
+    from postloan.dashboards.catalog import published_files
+    files = dict(published_files(run_dir, "workout", "cases"))
+    path = Path(run_dir) / "workout" / f"{scope}.json"
+    if not path.exists():
+        return []
+    ids = json.loads(path.read_text(encoding="utf-8")).get("case_ids", [])
+    return [(i, i) for i in ids if i in files]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A dashboard's third selector: the query key, its label, the label of "all", and the
+    published choices of a run and scope (the allow-list)."""
+    key: str
+    label: str
+    all_label: str
+    options: Callable                      # (run_dir, scope) -> [(key, label)]
+
+
 @dataclass(frozen=True)
 class Product:
     name: str
@@ -72,15 +163,24 @@ class Product:
     figures: Callable                      # (marts, scope) -> JSON-able figures
     extra_exports: Callable | None = None  # (marts, scope, folder) -> [(kind, path)]
     parts: Callable | None = None          # (marts, scope, settings) -> extra notebooks `part`=1..n (0: none)
+    render: Callable | None = None         # (run_dir, scope, item) -> displays one dashboard view
+    item: Item | None = None               # the dashboard's third selector
+    presenter: str = ""                    # the module a dashboard kernel imports before the request (preheat)
 
 
 PRODUCTS = {
     "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams, ("month",),
-                            _meeting_build, _meeting_figures),
+                            _meeting_build, _meeting_figures, render=_meeting_render,
+                            presenter="postloan.present.meeting_pack"),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
                           ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,
-                          _scorecard_parts),
+                          _scorecard_parts, _scorecard_render, Item("officer", "客户经理", "全部（排名表）", _scorecard_items),
+                          "postloan.present.scorecards"),
     "accountability": Product("accountability", "贷后管理工作责任追究", "accountability.ipynb", AccountabilityParams,
                               ("month", "quarter", "year"), _accountability_build, _accountability_figures,
-                              _accountability_files),
+                              _accountability_files, None, _accountability_render,
+                              Item("case", "案卷", "登记簿", _accountability_items), "postloan.present.accountability"),
+    "workout": Product("workout", "不良资产清收处置", "workout.ipynb", WorkoutParams, ("month",),
+                       _workout_build, _workout_figures, _workout_files, None, _workout_render,
+                       Item("case", "案卷", "登记簿", _workout_items), "postloan.present.workout"),
 }

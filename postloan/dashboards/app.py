@@ -10,16 +10,17 @@ from IPython.display import HTML, display
 from IPython.utils.capture import capture_output
 
 from postloan.dashboards import access as acl
-from postloan.dashboards.catalog import cases, catalog, officer_options, outputs_dir
-# imported up front so that a preheated kernel has paid for them before the request arrives
-from postloan.present import accountability as ac
-from postloan.present import meeting_pack as mp
-from postloan.present import scorecards as sc
-from postloan.dashboards.request import ITEM_KEY, RequestError, default_scope, parse_request, read_query_string
+from postloan.dashboards.catalog import catalog, outputs_dir
+from postloan.dashboards.request import RequestError, default_scope, parse_request, read_query_string
 from postloan.periods import parse_period
 from postloan.present.tables import CSS, esc
+from postloan.products import PRODUCTS
 
-TITLES = {"meeting_pack": "贷后管理例会材料", "scorecards": "贷后管理考核评价", "accountability": "贷后管理工作责任追究"}
+# the presenters, imported up front so that a preheated kernel has paid for them before the request arrives
+for _p in PRODUCTS.values():
+    if _p.presenter:
+        __import__(_p.presenter)
+TITLES = {name: p.label for name, p in PRODUCTS.items()}
 
 
 def _error(message: str) -> None:
@@ -76,27 +77,7 @@ def _viewer(query: str, access) -> tuple:
 
 def _render(product: str, run_dir: str, scope: str, item: str = "") -> None:
     """One view: the same presenter calls as the product's workbook, over the frozen marts."""
-    if product == "meeting_pack":
-        pack = mp.load_pack(run_dir, scope)
-        mp.show_header(pack)
-        for key, title in mp.SECTIONS:
-            display(HTML(f'<h2 class="pl">{title}</h2>'))
-            getattr(mp, f"show_{key}")(pack)
-    elif product == "scorecards":
-        book = sc.load_scorecards(run_dir, scope)
-        if item:                         # one officer's page; the cached marts stay whole
-            from postloan.marts.build import Marts
-            tables = dict(book.marts.tables)
-            tables["scorecard_totals"] = tables["scorecard_totals"].query("officer_id == @item")
-            sc.show_officer_pages(sc.ScorecardBook(Marts(book.marts.month, tables), scope))
-        else:
-            sc.show_ranking(book)
-    elif item:                           # one case file of the accountability review
-        marts, scope = ac.load_review(run_dir, scope)
-        display(HTML(ac.case_page_html(marts, item)))
-    else:
-        marts, scope = ac.load_review(run_dir, scope)
-        ac.show_register(marts, scope)
+    PRODUCTS[product].render(run_dir, scope, item)
 
 
 def _scope_options(product: str, run_dir: str, scopes: list[str]) -> list[tuple[str, str]]:
@@ -105,10 +86,6 @@ def _scope_options(product: str, run_dir: str, scopes: list[str]) -> list[tuple[
     from postloan.present.loading import product_marts
     branches = product_marts(run_dir, product, scopes[0])["branches"]
     return [(scope_name(branches, s), s) for s in scopes]
-
-
-ITEMS = {"scorecards": ("客户经理", "全部（排名表）", officer_options),
-         "accountability": ("案卷", "登记簿", cases)}
 
 
 def _captured(fn, *args) -> tuple:
@@ -156,10 +133,12 @@ def dashboard(product: str) -> None:
         _error(str(exc))
         return
     own = acl.own_item(access, user, product)
-    item_label, item_all, item_options = ITEMS.get(product, (None, None, None))
+    spec = PRODUCTS[product].item
+    item_label, item_all, item_options = (spec.label, spec.all_label, spec.options) if spec else (None, None, None)
+    item_key = spec.key if spec else ""
     if own is not None:                      # an officer: their own page, nothing else
         if req["item"] not in ("", own):
-            _error(f"参数取值无效 (invalid_value)：{ITEM_KEY[product]}")
+            _error(f"参数取值无效 (invalid_value)：{item_key}")
             return
         req["item"] = own
         base_options = item_options
@@ -167,7 +146,7 @@ def dashboard(product: str) -> None:
         def item_options(run_dir, scope):
             return [(k, label) for k, label in base_options(run_dir, scope) if k == own]
     if item_options and req["item"] and req["item"] not in dict(item_options(req["run_dir"], req["scope"])):
-        _error(f"参数取值无效 (invalid_value)：{ITEM_KEY[product]}")
+        _error(f"参数取值无效 (invalid_value)：{item_key}")
         return
     out = Output()
 

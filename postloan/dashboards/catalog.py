@@ -29,9 +29,9 @@ def catalog(outputs: Path | None = None) -> dict:
     return dict(sorted(found.items(), reverse=True))
 
 
-def cases(run_dir: str, scope: str) -> list[tuple[str, str]]:
-    """(case_id, label) of the accountability cases published for `scope`."""
-    path = Path(run_dir) / "accountability" / f"{scope}_cases"
+def published_files(run_dir: str, product: str, folder: str) -> list[tuple[str, str]]:
+    """(name, label) of the HTML files a run published in `<product>/<folder>/` (case files)."""
+    path = Path(run_dir) / product / folder
     return [(p.stem, p.stem) for p in sorted(path.glob("*.html"))] if path.is_dir() else []
 
 

@@ -11,7 +11,6 @@ from postloan.dashboards.catalog import catalog
 COMMON_KEYS = {"period", "scope", "token"}
 KERNEL_KEY_ENV = "POSTLOAN_KERNEL_KEY"            # set by `postloan serve`, inherited by its kernels only
 KERNEL_KEY_HEADER = "X-Postloan-Kernel-Key"
-ITEM_KEY = {"scorecards": "officer", "accountability": "case"}     # the third selector of a product
 
 
 class RequestError(ValueError):
@@ -54,10 +53,18 @@ def _wait_for_request(env) -> dict | None:
     return json.loads(got[0]) if got else None
 
 
+def item_key(product: str) -> str | None:
+    """The query key of the product's third selector (officer, case), None when it has none."""
+    from postloan.products import PRODUCTS
+    spec = PRODUCTS[product].item if product in PRODUCTS else None
+    return spec.key if spec else None
+
+
 def parse_request(query: str, product: str, cat: dict | None = None) -> dict:
     cat = catalog() if cat is None else cat
+    key = item_key(product)
     params = parse_qs(query or "", keep_blank_values=True)
-    allowed = COMMON_KEYS | ({ITEM_KEY[product]} if product in ITEM_KEY else set())
+    allowed = COMMON_KEYS | ({key} if key else set())
     unknown = sorted(k for k in params if k not in allowed)
     if unknown:
         raise RequestError(f"未知的参数 (unknown_parameter)：{', '.join(repr(k)[:40] for k in unknown)}；"
@@ -75,7 +82,7 @@ def parse_request(query: str, product: str, cat: dict | None = None) -> dict:
     scope = get("scope") or default_scope(scopes)
     if scope not in scopes:
         raise RequestError(f"参数取值无效 (invalid_value)：scope；可选 {', '.join(scopes)}")
-    return {"period": period, "scope": scope, "item": get(ITEM_KEY[product]) if product in ITEM_KEY else "",
+    return {"period": period, "scope": scope, "item": get(key) if key else "",
             "run_dir": cat[period][product]["run_dir"], "periods": periods, "scopes": scopes}
 
 

@@ -47,6 +47,12 @@ class AccountabilityParams(_RunParams):
     show_cases: bool = True
 
 
+class WorkoutParams(_RunParams):
+    month: str = Field(pattern=MONTH)
+    top_n: int = Field(default=30, ge=1, le=500)
+    show_cases: bool = False        # the case files are written and printed once per case anyway
+
+
 RUN_FILLED = ("part",)   # besides period, scope and run_dir: filled per notebook by the run
 
 

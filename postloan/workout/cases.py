@@ -65,7 +65,8 @@ def build_workout_cases(ctx: MonthContext, cfg: WorkoutConfig) -> tuple[pd.DataF
     alive_wo = written[~written.isin(lim_dead) & ~written.map(loans.set_index("loan_id")["customer_id"]).isin(final)]
     ids = pd.Index(in_queue["loan_id"]).union(pd.Index(alive_wo))
     c = ctx.loans[ctx.loans["loan_id"].isin(ids)].copy()
-    c = c.merge(at_m[["loan_id", "balance", "overdue_principal", "overdue_interest", "dpd", "classification", "status"]],
+    c = c.merge(at_m[["loan_id", "balance", "overdue_principal", "overdue_interest", "dpd", "classification", "status",
+                      "provision"]],
                 on="loan_id", how="left")
     c["written_off"] = c["status"] == "written_off"
     c["claim"] = c["loan_id"].map(_claims(ctx, active[active["loan_id"].isin(ids)], pd.Index(alive_wo))).astype(float)

@@ -23,7 +23,16 @@ class StageAction(_Strict):
     id: str
     label: str
     by_dpd: int = Field(ge=0)
+    channels: list[str] = []              # a collection action on one of these channels does it
+    evidence: bool = False                # … only with evidence (a signed receipt)
+    legal_case: bool = False              # a legal case filed does it
     customer_types: list[CustomerType] | None = None
+
+    @model_validator(mode="after")
+    def _how(self):
+        if not self.channels and not self.legal_case:
+            raise ValueError(f"{self.id}: say how the action is done (channels or legal_case)")
+        return self
 
 
 class Valuation(_Strict):

@@ -1,0 +1,206 @@
+"""The NPL workout book (不良资产清收处置): registers per scope and one case file per case.
+Presentation only: every figure comes from the marts of postloan.workout."""
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from postloan.glossary import enum_labels, term_labels
+from postloan.marts.build import Marts
+from postloan.marts.scope import scope_frame, scope_name
+from postloan.present import fmt
+from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
+from postloan.present.tables import CSS, esc, heading, kpis, lead, table
+from postloan.workout.export import workout_figures
+from postloan.workout.package import package_pricing
+
+YES = {True: "是", False: "否"}
+
+
+def load_book(run_dir, scope: str = "all") -> tuple[Marts, str]:
+    return product_marts(run_dir, "workout", scope), scope
+
+
+def _officer(m: Marts, ids: pd.Series) -> pd.Series:
+    names = dict(zip(m["officers"]["officer_id"], m["officers"]["name"]))
+    return ids.map(lambda i: f"{names.get(i, '')}（{i}）" if isinstance(i, str) else "无人管户")
+
+
+def _not_provided(m: Marts, table_name: str, what: str) -> str:
+    t = m[table_name] if table_name in m.tables else None
+    return "" if t is not None and len(t) else f"（数据中未提供{what}，本项按未发生处理。）"
+
+
+def show_summary(m: Marts, scope: str):
+    f = workout_figures(m, scope)
+    display(HTML(CSS + heading(1, f"{scope_name(m['branches'], scope)} 不良资产清收处置（{m.month}）")))
+    display(HTML(kpis([("案件", f"{f['workout_cases']:,}"), ("债权", fmt.money(f["workout_claim"], "万元")),
+                       ("建议路径现值", fmt.money(f["workout_value"], "万元")), ("现值/债权", fmt.pct(f["workout_value_ratio"])),
+                       ("不稳定建议", str(f["unstable_recommendations"])), ("核销候选", str(f["writeoff_candidates_count"]))])))
+    display(HTML(lead(f"纳入清收处置的案件 {f['workout_cases']} 笔（不良、逾期超过 {_queue_dpd(m)} 天或账销案存），债权合计 "
+                      f"{fmt.money(f['workout_claim'], '万元')}；按各案件的建议路径估算的现值 {fmt.money(f['workout_value'], '万元')}。",
+                      f"已届满的保证期间或保证债务诉讼时效 {f['guarantee_periods_lost_count']} 项，诉讼时效已届满 "
+                      f"{f['limitation_expired_count']} 项，到期未履行的还款承诺 {f['broken_promises_count']} 次。",
+                      "估值为模型估算，参数见文末“估值假设”，须以本行处置经验校准。")))
+
+
+def _queue_dpd(m: Marts) -> str:
+    a = m["workout_assumptions"].set_index("key")["value"]
+    return a.get("cases.queue_dpd", "")
+
+
+def show_queue(m: Marts, scope: str):
+    c = scope_frame(m["workout_cases"], scope)
+    a = scope_frame(m["workout_actions"], scope)
+    stages = term_labels("collection_stage")
+    missing = a[a["status"] == "missing"].groupby("loan_id").size()
+    q = c.assign(stage_cn=c["stage"].map(stages), officer=_officer(m, c["officer_id"]),
+                 missing=c["loan_id"].map(missing).fillna(0).astype(int)).sort_values(["stage", "claim"],
+                                                                                     ascending=[True, False])
+    by = q.groupby("stage_cn").agg(n=("loan_id", "size"), claim=("claim", "sum"), missing=("missing", "sum")).reset_index()
+    display(HTML("<h2 class='pl'>一、催收队列</h2>" + table(by, [("stage_cn", "阶段", None), ("n", "笔数", "int"),
+                                                          ("claim", "债权（万元）", "money"), ("missing", "逾期未做的动作", "int")])
+                 + table(q, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("stage_cn", "阶段", None),
+                             ("dpd", "逾期天数", "int"), ("claim", "债权（万元）", "money"), ("missing", "逾期未做", "int"),
+                             ("officer", "管户人", None)], None, "本期没有清收处置案件。")))
+
+
+def show_routes(m: Marts, scope: str):
+    c = scope_frame(m["workout_cases"], scope)
+    r = scope_frame(m["workout_routes"], scope)
+    routes = term_labels("workout_route")
+    pv = r[r["open"]].pivot_table(index="loan_id", columns="route", values="pv", aggfunc="first")
+    t = c[["loan_id", "customer_name", "claim", "recommended_cn", "recommended_pv", "runner_up", "unstable"]].copy()
+    t["runner_up"] = t["runner_up"].map(routes)
+    t["unstable"] = t["unstable"].map({True: "不稳定", False: ""})
+    cols = [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "债权（万元）", "money")]
+    for code in ["negotiated", "litigation", "realize_security", "restructure", "foreclosure", "transfer", "write_off"]:
+        if code in pv:
+            t[code] = t["loan_id"].map(pv[code])
+            cols.append((code, f"{routes[code]}现值", "money"))
+    cols += [("recommended_cn", "建议路径", None), ("runner_up", "次优", None), ("unstable", "敏感性", None)]
+    display(HTML("<h2 class='pl'>二、处置路径比较（现值，万元）</h2>"
+                 + lead("每条路径的现值 = （净回收 − 本行持有成本）÷（1 + 折现率）^（月数/12）；空白为该路径不可行。"
+                        "折现率 ±2 个百分点或变现率 ×0.9/×1.1 时建议路径改变的，标为“不稳定”。")
+                 + table(t, cols, None, "本期没有清收处置案件。")))
+
+
+def show_package(m: Marts, scope: str):
+    p = package_pricing(m, scope)
+    hist = scope_frame(m["workout_transfer_history"], scope)
+    text = (f"拟转让资产包 {p['accounts']} 户，债权 {fmt.money(p['claim'], '万元')}；本行自有估值（各户除转让外最优路径现值）"
+            f"{fmt.money(p['bank_value'], '万元')}，建议底价 {fmt.money(p['reserve_price'], '万元')}；"
+            f"模型买方报价 {fmt.money(p['buyer_price'], '万元')}（{fmt.pct(p['buyer_price_ratio'])}）。")
+    if p["value_given_up"] > 0:
+        text += f"按买方报价出售将放弃价值 {fmt.money(p['value_given_up'], '万元')}，低于底价，不宜按此价格转让。"
+    text += f"按买方报价的损失 {fmt.money(p['loss_at_buyer_price'], '万元')}，已计提拨备 {fmt.money(p['provision_held'], '万元')}。"
+    hist = hist.assign(product_cn=hist["product"].map(enum_labels("product")),
+                       gt=hist["guarantee_type"].map(enum_labels("guarantee_type")))
+    display(HTML("<h2 class='pl'>三、转让资产包定价</h2>" + lead(text) + "<h3 class='pl'>本行历史转让价格比率</h3>"
+                 + table(hist, [("product_cn", "产品", None), ("gt", "担保方式", None), ("transfers", "笔数", "int"),
+                                ("price", "成交价（万元）", "money"), ("claim", "转让前债权（万元）", "money"),
+                                ("ratio", "价格/债权", "pct")], None, "本行尚无转让记录。")
+                 + lead("市场参考：全国性平台个人不良资产包成交价约为本息的 2.6%–7%（2022–2025）。")))
+
+
+def show_writeoff(m: Marts, scope: str):
+    c = scope_frame(m["workout_cases"], scope)
+    cand = c[(c["write_off_candidate"] | c["write_off_review"]) & ~c["written_off"]]
+    cand = cand.assign(status=cand["write_off_candidate"].map({True: "核销候选", False: "核销审查中"}))
+    wo = c[c["written_off"]].assign(alive=lambda x: x["limitation_alive"].map(YES))
+    display(HTML("<h2 class='pl'>四、核销候选与账销案存</h2>"
+                 + table(cand, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "债权（万元）", "money"),
+                                ("status", "状态", None), ("write_off_basis", "依据", None)], None, "本期没有核销候选或审查中的案件。")
+                 + "<h3 class='pl'>账销案存（已核销、债权仍存续）</h3>"
+                 + table(wo, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "账销案存债权（万元）", "money"),
+                              ("alive", "诉讼时效存续", None), ("routes_open", "可行法律路径", None)], None, "无。")))
+
+
+def show_foreclosed(m: Marts, scope: str):
+    fa = scope_frame(m["workout_foreclosed"], scope)
+    fa = fa.assign(kind_cn=fa["kind"].map(enum_labels("collateral_kind")))
+    note = "" if len(m["workout_foreclosed"]) else "（数据中未提供抵债资产表 foreclosed_assets，或本行没有持有中的抵债资产。）"
+    display(HTML("<h2 class='pl'>五、抵债资产（按法定处置期限剩余天数）</h2>"
+                 + lead("商业银行法 第42条：以物抵债取得的不动产、股权应自取得之日起二年内处分，动产一年内。" + note)
+                 + table(fa, [("asset_id", "资产编号", None), ("loan_id", "借据号", None), ("kind_cn", "类别", None),
+                              ("booked_value", "入账价值（万元）", "money"), ("acquired_date", "取得日", "date"),
+                              ("deadline", "处置期限", "date"), ("days_left", "剩余天数", "int")], None, "无持有中的抵债资产。")))
+
+
+def show_assumptions(m: Marts, scope: str):
+    a = m["workout_assumptions"]
+    display(HTML("<h2 class='pl'>估值假设</h2>" + lead("以下参数来自本次运行的 parameters/workout_policy.yaml 快照，"
+                                                   "[M] 类参数为行业经验估计，须以本行处置数据校准。")
+                 + table(a, [("key", "参数", None), ("value", "取值", None)])))
+
+
+def show_book(m: Marts, scope: str):
+    show_summary(m, scope)
+    show_queue(m, scope)
+    show_routes(m, scope)
+    show_package(m, scope)
+    show_writeoff(m, scope)
+    show_foreclosed(m, scope)
+    show_assumptions(m, scope)
+
+
+def case_page_html(m: Marts, loan_id: str) -> str:
+    """One case file (催收/处置案卷): what a collector takes to a call or a visit."""
+    c = m["workout_cases"].set_index("loan_id").loc[loan_id]
+    pick = lambda name: m[name][m[name]["loan_id"] == loan_id]
+    cls = enum_labels("classification")
+    routes = term_labels("workout_route")
+    officer = _officer(m, pd.Series([c.officer_id])).iat[0]
+    parts = [CSS, '<div style="break-before: page"></div>',
+             heading(2, f"催收/处置案卷：{c.customer_name}（{c.customer_id}）借据 {loan_id}"),
+             kpis([("阶段", term_labels("collection_stage").get(c.stage, c.stage)), ("债权", fmt.money(c.claim, "万元")),
+                   ("逾期天数", "—" if pd.isna(c.dpd) else f"{int(c.dpd)}"),
+                   ("分类", cls.get(c.classification, "已核销") if isinstance(c.classification, str) else "—"),
+                   ("建议路径", c.recommended_cn or "—"), ("管户人", officer)]),
+             lead(f"{enum_labels('product').get(c['product'], c['product'])}，金额 {fmt.money(c.amount, '万元')}，"
+                  f"{fmt.day(c.disbursement_date)} 发放，到期日 {fmt.day(c.effective_maturity)}，担保方式"
+                  f"{enum_labels('guarantee_type').get(c.guarantee_type, c.guarantee_type)}。",
+                  f"借款人状态：{'已进入破产程序' if c.bankrupt else ('失联/下落不明' if c.missing else '可联系')}"
+                  f"{'，无可供执行财产' if c.no_assets else ''}。")]
+    h = pick("workout_history").tail(12)
+    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + table(h.assign(cls=h["classification"].map(cls)), [
+        ("month", "月份", None), ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"), ("cls", "分类", None)]))
+    col = pick("workout_collateral")
+    parts.append("<h3 class='pl'>押品</h3>" + table(col.assign(kind_cn=col["kind"].map(enum_labels("collateral_kind")),
+                                                             reg=col["registered"].map(YES)), [
+        ("collateral_id", "编号", None), ("kind_cn", "类别", None), ("appraised_value", "评估值（万元）", "money"),
+        ("appraisal_date", "评估日", "date"), ("reg", "已登记", None)], None, "无押品。"))
+    g = pick("workout_guarantees")
+    parts.append("<h3 class='pl'>保证人</h3>" + table(g.assign(state=g["enforceable"].map({True: "可主张", False: "已丧失"})), [
+        ("guarantor_name", "保证人", None), ("amount", "保证金额（万元）", "money"), ("mode", "方式", "enum:guarantee_mode"), ("state", "状态", None)],
+        None, "无保证。"))
+    a = pick("workout_actions")
+    status = {"done": "已按时完成", "late": "逾期完成", "missing": "逾期未做", "next": "待办"}
+    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + table(a.assign(st=a["status"].map(status)), [
+        ("label", "动作", None), ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("st", "状态", None)],
+        None, "无（未逾期或已核销）。"))
+    ct = pick("workout_contacts").sort_values("action_time").tail(10)
+    parts.append("<h3 class='pl'>最近联系记录</h3>" + table(ct, [
+        ("action_time", "时间", None), ("channel", "方式", "enum:collection_channel"), ("contacted_party", "对象", "enum:contacted_party"),
+        ("outcome", "结果", "enum:collection_outcome"), ("promised_date", "承诺还款日", "date")], None, "无联系记录。"))
+    pr = pick("workout_promises")
+    if len(pr):
+        parts.append(lead(f"还款承诺 {len(pr)} 次，其中到期未履行 {int(pr['broken'].sum())} 次。"))
+    dl = pick("workout_deadlines")
+    parts.append("<h3 class='pl'>法律期限</h3>" + table(dl, [
+        ("kind_label", "期限", None), ("party", "对象", None), ("deadline", "到期日", "date"), ("days_left", "剩余天数", "int"),
+        ("note", "说明", None)], None, "无。"))
+    parts.append("<h3 class='pl'>可行法律路径</h3>" + f'<p class="pl">{esc(c.routes_open)}</p>')
+    r = pick("workout_routes").sort_values("pv", ascending=False)
+    r = r.assign(ok=r["open"].map({True: "可行", False: "不可行"}))
+    reason = (f"建议：{c.recommended_cn}，现值 {fmt.money(c.recommended_pv, '万元')}"
+              + (f"；次优为{routes.get(c.runner_up, '')}（{fmt.money(c.runner_up_pv, '万元')}）" if isinstance(c.runner_up, str) else "")
+              + ("；敏感性测试下建议会改变，标为不稳定，提交委员会审议。" if c.unstable else "。"))
+    parts.append("<h3 class='pl'>处置路径比较</h3>" + lead(reason) + table(r, [
+        ("route_cn", "路径", None), ("ok", "可行", None), ("why", "理由", None), ("gross", "回收（万元）", "money"),
+        ("costs", "费用（万元）", "money"), ("months", "月数", "int"), ("pv", "现值（万元）", "money")]))
+    return "".join(parts)
+
+
+def show_case(m: Marts, loan_id: str):
+    display(HTML(case_page_html(m, loan_id)))

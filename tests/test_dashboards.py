@@ -180,6 +180,23 @@ def test_accountability_register_and_a_case_file(browser, server, published_run)
     page.screenshot(path=str(ARTIFACTS / "accountability_case.png"))
 
 
+def test_workout_register_and_a_case_file_by_selector_and_by_link(browser, server, published_run):
+    book = json.loads((published_run / "workout" / "all.json").read_text(encoding="utf-8"))
+    page = _open(browser, _url(server, "workout"), "处置路径比较", "workout_all.png")
+    body = _no_leaks(page)
+    assert f"纳入清收处置的案件 {book['workout_cases']} 笔" in body and "估值假设" in body
+    case = book["case_ids"][0]
+    page.locator("select").nth(2).select_option(label=case)
+    view = _wait_view(page, f"借据 {case}")
+    _no_leaks(page)
+    assert "催收动作" in view and "处置路径比较" in view and "催收队列" not in view
+    page.screenshot(path=str(ARTIFACTS / "workout_case.png"))
+    page = _open(browser, _url(server, "workout", f"case={case}"), f"借据 {case}")
+    assert "可行法律路径" in _no_leaks(page)
+    page = _open(browser, _url(server, "workout", "case=L99999999"), "无法显示")
+    assert "invalid_value" in _no_leaks(page)
+
+
 @pytest.mark.parametrize("query", ["evil=1", "scope=__import__('os').system('id')", "period=../../etc/passwd",
                                    "scope=..%2F..%2Fetc", "scope=B100&scope=B200", "officer=<script>alert(1)</script>",
                                    "period=2026-10%0Aimport%20os"])

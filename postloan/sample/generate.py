@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from postloan.contract import TABLES
-from postloan.sample import book, duties, history, meetings, org, recovery, security
+from postloan.sample import book, duties, history, meetings, optional, org, recovery, security
 from postloan.sample.profiles import PROFILES
 from postloan.sample.util import month_end, responsible
 
@@ -85,6 +85,8 @@ def generate_sample_bank(size: str = "small", seed: int = 42, end_month: str | N
         "meeting_actions": meetings.build_meeting_actions(rng, ctx),
     }
     out = {name: _shape(name, frame) for name, frame in tables.items()}
+    optional.add_optional(np.random.default_rng(seed + 7919), out, ctx.window_end)
+    out = {name: _shape(name, frame) for name, frame in out.items()}
     out[TRUTH_TABLE] = ctx.officers[["officer_id", "diligence"]].reset_index(drop=True)
     return out
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from pydantic import BaseModel
 
 from postloan.glossary import term_labels
 from postloan.marts.build import Marts
@@ -62,13 +63,13 @@ def assumptions(cfg: WorkoutConfig) -> pd.DataFrame:
     rows = []
 
     def walk(prefix, obj):
-        if hasattr(obj, "model_fields"):
+        if isinstance(obj, BaseModel):
             for k in type(obj).model_fields:
                 walk(f"{prefix}.{k}" if prefix else k, getattr(obj, k))
         elif isinstance(obj, dict):
             for k, v in obj.items():
                 walk(f"{prefix}.{k}", v)
-        elif isinstance(obj, list) and obj and hasattr(obj[0], "model_fields"):
+        elif isinstance(obj, list) and obj and isinstance(obj[0], BaseModel):
             for i, v in enumerate(obj):
                 walk(f"{prefix}[{i}]", v)
         else:

@@ -72,7 +72,9 @@ def build_workout_cases(ctx: MonthContext, cfg: WorkoutConfig) -> tuple[pd.DataF
     c["claim"] = c["loan_id"].map(_claims(ctx, active[active["loan_id"].isin(ids)], pd.Index(alive_wo))).astype(float)
     c["officer_id"] = ctx.responsible(c["customer_id"], [ctx.end] * len(c))
     # the debtor's state
-    kinds = ev.groupby("customer_id")["kind"].agg(set)
+    kinds: dict = {}
+    for cid, kind in zip(ev["customer_id"], ev["kind"]):
+        kinds.setdefault(cid, set()).add(kind)
     has = lambda ks: c["customer_id"].map(lambda cid: bool(kinds.get(cid, set()) & set(ks))).astype(bool)
     act = ctx.extract["collection_actions"]
     act = act[act["action_time"] < ctx.end + pd.Timedelta(days=1)]
@@ -105,7 +107,8 @@ def build_workout_cases(ctx: MonthContext, cfg: WorkoutConfig) -> tuple[pd.DataF
     g = ctx.extract["guarantees"]
     g = g[g["loan_id"].isin(ids)].copy()
     lost = deadlines[deadlines["kind"].isin(LOST_KINDS) & (deadlines["deadline"] <= ctx.end)]["ref"]
-    g["enforceable"] = ~g["guarantee_id"].isin(lost) & g["loan_id"].map(c.set_index("loan_id")["limitation_alive"]).fillna(False)
+    alive = g["loan_id"].map(c.set_index("loan_id")["limitation_alive"]).astype("boolean").fillna(False).astype(bool)
+    g["enforceable"] = (~g["guarantee_id"].isin(lost)).astype(bool) & alive
     # write-off review and candidates (财金〔2017〕90号)
     review = has(REVIEW_EVENTS) | c["loan_id"].isin(terminated)
     ev_act = act[act["evidence"].fillna(False).astype(bool)]

@@ -1,0 +1,111 @@
+"""The workout book on the tiny bank at 2025-10 with the contract's optional tables: which
+loans are cases, their claims, the legal routes open, write-off review and candidates,
+foreclosed-asset deadlines and a package price, worked out by hand; then the published run
+of the sample bank: every NPL and every loan past queue_dpd is a case with a case file."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from data_connectors import load_extract
+from postloan.policy import load_calendar, load_policy
+from postloan.validation import Extract
+from postloan.workout.build import build_workout_marts
+from postloan.workout.config import load_workout_config
+from postloan.workout.export import workout_figures
+from postloan.workout.package import package_pricing
+from rules_kit import frame
+from tiny_bank import write_tiny_bank
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    base = load_extract(write_tiny_bank(tmp_path_factory.mktemp("tiny")))
+    t = dict(base.tables)
+    t["debtor_events"] = frame("debtor_events",
+                               {"event_id": "D1", "customer_id": "C1", "kind": "bankruptcy_accepted", "event_date": "2025-10-05"},
+                               {"event_id": "D2", "customer_id": "C3", "kind": "missing", "event_date": "2025-09-01"})
+    t["foreclosed_assets"] = frame(
+        "foreclosed_assets",
+        {"asset_id": "FA1", "loan_id": "L5", "kind": "residential", "acquired_date": "2024-11-15", "booked_value": 100000.0},
+        {"asset_id": "FA2", "loan_id": "L6", "kind": "equipment", "acquired_date": "2024-09-30", "booked_value": 20000.0},
+        {"asset_id": "FA3", "loan_id": "L6", "kind": "land", "acquired_date": "2023-01-10", "booked_value": 5000.0,
+         "disposed_date": "2025-03-01", "disposal_amount": 6000.0})
+    acts = t["collection_actions"]
+    t["collection_actions"] = pd.concat([acts, frame("collection_actions", {
+        "action_id": "A9", "loan_id": "L6", "action_time": "2025-09-10 10:00:00", "channel": "letter",
+        "contacted_party": "borrower", "outcome": "contacted", "evidence": True})], ignore_index=True)
+    return build_workout_marts(Extract(base.source, base.carrier, t), "2025-10", load_policy(), load_calendar(),
+                               load_workout_config())
+
+
+def _case(book, loan):
+    return book["workout_cases"].set_index("loan_id").loc[loan]
+
+
+def test_cases_and_claims(book):
+    c = book["workout_cases"].set_index("loan_id")
+    # L1 and L6 NPL at 2025-10; L5 written off in 2025-10 with its claim alive; L2 (dpd 40) is below queue_dpd 60
+    assert set(c.index) == {"L1", "L5", "L6"}
+    assert c.loc["L1", "claim"] == 1_000_000 + 12_000            # principal + overdue interest at M
+    assert c.loc["L6", "claim"] == 50_000 + 1_000
+    assert c.loc["L5", "claim"] == 80_000 and c.loc["L5", "stage"] == "written_off"   # written off, nothing since
+
+
+def test_legal_routes_follow_the_debtors_state(book):
+    l1, l6 = _case(book, "L1"), _case(book, "L6")
+    # C1's bankruptcy was accepted: every individual route is closed, the claim is filed with the administrator
+    assert l1["routes_open"].startswith("破产债权申报") and "支付令" not in l1["routes_open"]
+    r = book["workout_routes"]
+    assert set(r[(r["loan_id"] == "L1") & r["open"]]["route"]) == {"transfer"}
+    # C3 is missing: no payment order (cannot be served), public notice instead
+    assert "支付令" not in l6["routes_open"] and "公告送达" in l6["routes_open"]
+    assert not bool(l6["reachable"]) and not bool(l6["operating"])
+
+
+def test_write_off_review_and_candidates(book):
+    l1, l6 = _case(book, "L1"), _case(book, "L6")
+    # bankruptcy accepted: under review, but not a candidate before the distribution
+    assert bool(l1["write_off_review"]) and not bool(l1["write_off_candidate"])
+    assert l1["write_off_basis"] == "破产程序尚未分配完毕"
+    # missing debtor, an evidenced demand on it (A9) and no guarantor: recourse complete -> candidate
+    assert bool(l6["write_off_candidate"]) and l6["write_off_basis"] == "已发生核销事由且已向借款人和全部保证人追索"
+
+
+def test_foreclosed_asset_deadlines(book):
+    fa = book["workout_foreclosed"].set_index("asset_id")
+    assert set(fa.index) == {"FA1", "FA2"}                                  # FA3 was disposed of
+    # real estate: 2 years from 2024-11-15; movables: 1 year from 2024-09-30 (passed a month ago)
+    assert (fa.loc["FA1", "deadline"], fa.loc["FA1", "days_left"]) == (pd.Timestamp("2026-11-15"), 380)
+    assert (fa.loc["FA2", "deadline"], fa.loc["FA2", "days_left"], bool(fa.loc["FA2", "overdue"])) == \
+        (pd.Timestamp("2025-09-30"), -31, True)
+    assert workout_figures(book, "all")["foreclosed_assets_overdue_count"] == 1
+
+
+def test_a_package_price(book):
+    p = package_pricing(book, "all")
+    # buyers pay for the litigation pool, less their costs 10 %, discounted at 15 % over 24 months:
+    # L1 (bankrupt, unsecured 5 %): 1,012,000 x 0.05 x 0.6; L6 (small business 8 %): 51,000 x 0.08 x 0.6;
+    # L5: 80,000 x 0.08 x 0.6
+    pools = [1_012_000 * 0.05 * 0.6, 51_000 * 0.08 * 0.6, 80_000 * 0.08 * 0.6]
+    assert p["accounts"] == 3 and p["claim"] == 1_143_000
+    assert p["buyer_price"] == pytest.approx(sum(x * 0.9 / 1.15 ** 2 for x in pools), abs=0.01)
+    r = book["workout_routes"]
+    own = r[r["open"] & (r["route"] != "transfer")].groupby("loan_id")["pv"].max().clip(lower=0).sum()
+    assert p["reserve_price"] == pytest.approx(own, abs=0.01) and p["bank_value"] == pytest.approx(own, abs=0.01)
+
+
+def test_the_published_book_covers_every_npl_and_every_loan_past_queue_dpd(published_run, sample_duckdb):
+    import duckdb
+    f = json.loads((published_run / "workout" / "all.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(sample_duckdb), read_only=True)
+    want = {r[0] for r in con.execute(
+        "SELECT loan_id FROM loan_month WHERE month = $m AND status = 'active' "
+        "AND (classification IN ('substandard', 'doubtful', 'loss') OR dpd > 60)", {"m": f["month"]}).fetchall()}
+    con.close()
+    assert want and want <= set(f["case_ids"])
+    files = {p.stem for p in (published_run / "workout" / "cases").glob("*.html")}
+    assert set(f["case_ids"]) <= files
+    assert {p.stem for p in (published_run / "workout" / "cases").glob("*.pdf")} == files

@@ -44,6 +44,19 @@ class Extract:
     carrier: str
     tables: dict[str, pd.DataFrame]
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    provided: dict[str, set] | None = field(default=None, compare=False)   # table -> columns the source gave
+
+    def missing_optional(self) -> list[str]:
+        """The contract's optional tables and columns this extract does not provide ("table" or
+        "table.column"); every one when unknown (an extract built in code)."""
+        out = []
+        for name, spec in C.TABLES.items():
+            if spec.optional and name not in self.tables:
+                out.append(name)
+                continue
+            given = (self.provided or {}).get(name, set())
+            out += [f"{name}.{c.name}" for c in spec.columns if c.optional and c.name not in given and not spec.optional]
+        return out
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.tables and name in C.TABLES and C.TABLES[name].optional:
@@ -168,7 +181,9 @@ def validate_extract(raw: RawExtract) -> Extract:
     tables, violations = check_extract(raw)
     if violations:
         raise ExtractInvalid(violations)
-    return Extract(raw.source, raw.carrier, tables)
+    provided = {name: {str(c).strip().lstrip("\ufeff").lower() for c in raw.tables[name].frame.columns}
+                for name in tables}
+    return Extract(raw.source, raw.carrier, tables, provided=provided)
 
 
 def check_extract(raw: RawExtract) -> tuple[dict[str, pd.DataFrame], list[Violation]]:

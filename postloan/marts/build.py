@@ -27,7 +27,10 @@ class Marts:
         return scope_frame(self.tables[name], scope)
 
 
-def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCalendar, trend_months: int = 12) -> Marts:
+def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCalendar, trend_months: int = 12,
+                workout_cfg=None) -> Marts:
+    """`workout_cfg`: with it, section 九 carries the workout book's cases and foreclosed assets
+    (the same computation as the workout product, once per run)."""
     ctx = MonthContext(extract, month, policy, calendar)
     t: dict[str, pd.DataFrame] = {}
     t["loan_snapshot"] = snap = portfolio.build_loan_snapshot(ctx)
@@ -50,6 +53,13 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
     t["handovers"] = handovers.build_handovers(ctx)
     t["meeting_actions_status"] = meetings.build_meeting_actions_status(ctx)
     t["proposed_resolutions"] = meetings.build_proposed_resolutions(ctx, t)
+    if workout_cfg is not None:
+        from postloan.workout.build import build_workout_marts
+        wm = build_workout_marts(extract, month, policy, calendar, workout_cfg)
+        t["workout_cases"] = wm["workout_cases"][["loan_id", "customer_name", "claim", "stage", "recommended",
+                                                  "recommended_cn", "recommended_pv", "unstable", "write_off_candidate",
+                                                  "written_off", "operating_branch_id", "managing_branch_id"]]
+        t["workout_foreclosed"] = wm["workout_foreclosed"]
     t["branches"] = ctx.branches
     t["dpd_bands"] = pd.DataFrame({"band": [b.id for b in policy.dpd_bands], "label": [b.label for b in policy.dpd_bands]})
     t["officers"] = ctx.officers

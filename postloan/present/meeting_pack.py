@@ -398,6 +398,18 @@ def show_disposal(pack: Pack):
         ("recovery_id", "编号", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
         ("method", "方式", "enum:recovery_method"), ("amount", "金额（万元）", "money"), ("package_id", "资产包", None)],
         pack.top_n))
+    if "workout_cases" in pack.marts.tables:          # the workout book's own figures, not a second computation
+        w = pack.m("workout_cases")
+        fa = pack.m("workout_foreclosed")
+        by = w.groupby("recommended_cn").agg(n=("loan_id", "size"), claim=("claim", "sum"),
+                                            pv=("recommended_pv", "sum")).reset_index().sort_values("claim", ascending=False)
+        _show("<h3 class='pl'>清收处置建议（见不良资产清收处置簿）</h3>",
+              lead(f"清收处置案件 {len(w)} 笔，债权 {fmt.money(w['claim'].sum(), '万元')}，按建议路径估算现值 "
+                   f"{fmt.money(w['recommended_pv'].clip(lower=0).sum(), '万元')}；建议不稳定 {int(w['unstable'].sum())} 笔，"
+                   f"核销候选 {int(w['write_off_candidate'].sum())} 笔；持有中的抵债资产 {len(fa)} 项，"
+                   f"其中超过法定处置期限 {int(fa['overdue'].sum()) if len(fa) else 0} 项。"),
+              table(by, [("recommended_cn", "建议路径", None), ("n", "笔数", "int"), ("claim", "债权（万元）", "money"),
+                         ("pv", "现值（万元）", "money")], None, "本月没有清收处置案件。"))
 
 
 # ---- 10 -----------------------------------------------------------------------------

@@ -42,6 +42,9 @@ def show_summary(m: Marts, scope: str):
                       f"已届满的保证期间或保证债务诉讼时效 {f['guarantee_periods_lost_count']} 项，诉讼时效已届满 "
                       f"{f['limitation_expired_count']} 项，到期未履行的还款承诺 {f['broken_promises_count']} 次。",
                       "估值为模型估算，参数见文末“估值假设”，须以本行处置经验校准。")))
+    missing = m["workout_inputs_missing"]["part"].tolist() if "workout_inputs_missing" in m.tables else []
+    if missing:
+        display(HTML(f'<p class="pl pl-note">{esc("数据中未提供以下可选表或字段，相关判断按未发生处理（如债务人重大事项、抵债资产、公证、保证人同意展期）："+ "、".join(missing))}</p>'))
 
 
 def _queue_dpd(m: Marts) -> str:

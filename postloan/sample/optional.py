@@ -24,6 +24,18 @@ def add_optional(rng, t: dict[str, pd.DataFrame], window_end) -> None:
     ctype = loans["customer_id"].map(cust.set_index("customer_id")["customer_type"])
     # notarised loan contracts with enforcement force: a share of business loans
     loans["notarized_enforceable"] = (ctype != "individual").to_numpy() & (rng.random(len(loans)) < 0.12)
+    # loans the bank declared due early (加速到期): some that went NPL before maturity
+    lm0 = t["loan_month"][["month", "loan_id", "classification"]].astype({"month": str, "loan_id": str})
+    first_bad = lm0[lm0["classification"].astype(str).isin(["substandard", "doubtful", "loss"])].groupby("loan_id")["month"].min()
+    bad_day = pd.PeriodIndex(first_bad, freq="M").end_time.normalize() + pd.Timedelta(days=15)
+    bad_day = pd.Series(bad_day, index=first_bad.index)
+    acc = loans["loan_id"].map(bad_day)
+    early = acc.notna() & (acc < loans["maturity_date"]) & (acc <= end) & (rng.random(len(loans)) < 0.5)
+    loans["accelerated_date"] = acc.where(early)
+    # claims ranking before the bank's on some collateral (a first mortgage held by another lender)
+    col_t = t["collateral"]
+    prior = rng.random(len(col_t)) < 0.08
+    col_t["prior_claims"] = (col_t["appraised_value"] * rng.uniform(0.1, 0.4, len(col_t))).round(2).where(prior)
     # guarantors' consent to an extension: asked for every extended loan, given by most
     g = t["guarantees"]
     extended = g["loan_id"].isin(loans.loc[loans["extended_maturity_date"].notna(), "loan_id"])

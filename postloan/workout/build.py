@@ -80,6 +80,14 @@ def assumptions(cfg: WorkoutConfig) -> pd.DataFrame:
 
 
 def build_workout_marts(extract, month: str, policy, calendar, cfg: WorkoutConfig) -> Marts:
+    """Once per extract, month and policies: the meeting pack's section 九 reads the same marts."""
+    key = ("workout_marts", month, id(policy), id(calendar), id(cfg))
+    if key not in extract.memo:
+        extract.memo[key] = _build(extract, month, policy, calendar, cfg)
+    return extract.memo[key]
+
+
+def _build(extract, month: str, policy, calendar, cfg: WorkoutConfig) -> Marts:
     ctx = MonthContext(extract, month, policy, calendar)
     cases, deadlines, guarantees = build_workout_cases(ctx, cfg)
     col = extract["collateral"]
@@ -123,6 +131,7 @@ def build_workout_marts(extract, month: str, policy, calendar, cfg: WorkoutConfi
         "workout_foreclosed": build_foreclosed(ctx, cfg),
         "workout_transfer_history": build_transfer_history(ctx),
         "workout_assumptions": assumptions(cfg),
+        "workout_inputs_missing": pd.DataFrame({"part": extract.missing_optional()}),
         "workout_settings": pd.DataFrame({"reserve_ratio": [cfg.package.reserve_ratio],
                                           "package_loan_ids": [",".join(cfg.package.loan_ids)]}),
         "branches": ctx.branches, "officers": ctx.officers,

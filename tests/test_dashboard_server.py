@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 import os
 import signal
 import subprocess
@@ -16,7 +17,8 @@ import pytest
 
 from test_dashboards import ARTIFACTS, TOKEN, _free_port, _open, _start_voila, _url, _wait_view, browser, server  # noqa: F401
 
-POOL = 4            # one preheated kernel per dashboard notebook (index, meeting_pack, scorecards, accountability)
+# one preheated kernel per dashboard notebook (the landing page and one per product)
+POOL = len(list((Path(__file__).resolve().parents[1] / "workbooks" / "dashboards").glob("*.ipynb")))
 
 
 def _kernels(proc) -> list[tuple[int, int]]:

@@ -33,10 +33,32 @@ def book(tmp_path_factory):
         {"asset_id": "FA2", "loan_id": "L6", "kind": "equipment", "acquired_date": "2024-09-30", "booked_value": 20000.0},
         {"asset_id": "FA3", "loan_id": "L6", "kind": "land", "acquired_date": "2023-01-10", "booked_value": 5000.0,
          "disposed_date": "2025-03-01", "disposal_amount": 6000.0})
-    acts = t["collection_actions"]
-    t["collection_actions"] = pd.concat([acts, frame("collection_actions", {
-        "action_id": "A9", "loan_id": "L6", "action_time": "2025-09-10 10:00:00", "channel": "letter",
-        "contacted_party": "borrower", "outcome": "contacted", "evidence": True})], ignore_index=True)
+    # L20: a small claim, 400 days overdue, demanded with evidence, no event; L21: a deregistered
+    # debtor whose joint guarantor (G21) was never claimed
+    add = lambda name, *rows: pd.concat([t[name], frame(name, *rows)], ignore_index=True)
+    t["customers"] = add("customers", {"customer_id": "C20", "name": "西湖小额商行", "customer_type": "small_business",
+                                       "operating_branch_id": "B101", "is_key_customer": False},
+                         {"customer_id": "C21", "name": "海曙注销实业有限公司", "customer_type": "corporate",
+                          "operating_branch_id": "B201", "is_key_customer": False})
+    loan = {"product": "working_capital", "interest_rate": 0.05, "guarantee_type": "credit", "payment_mode": "entrusted",
+            "is_restructured": False}
+    t["loans"] = add("loans", {**loan, "loan_id": "L20", "customer_id": "C20", "amount": 30000.0,
+                               "disbursement_date": "2023-06-01", "maturity_date": "2024-06-01"},
+                     {**loan, "loan_id": "L21", "customer_id": "C21", "amount": 800000.0, "guarantee_type": "guarantee",
+                      "disbursement_date": "2024-06-01", "maturity_date": "2025-03-31"})
+    lm = lambda m, l, b, d: {"month": m, "loan_id": l, "balance": b, "overdue_principal": b, "overdue_interest": 0.0,
+                             "dpd": d, "classification": "loss" if d > 360 else "doubtful", "status": "active"}
+    t["loan_month"] = add("loan_month", lm("2025-09", "L20", 30000.0, 370), lm("2025-10", "L20", 30000.0, 401),
+                          lm("2025-09", "L21", 800000.0, 183), lm("2025-10", "L21", 800000.0, 214))
+    t["guarantees"] = add("guarantees", {"guarantee_id": "G21", "loan_id": "L21", "guarantor_name": "孙富贵",
+                                         "guarantor_kind": "individual", "amount": 800000.0, "mode": "joint",
+                                         "period_end_date": "2028-03-31"})
+    t["debtor_events"] = pd.concat([t["debtor_events"], frame("debtor_events", {
+        "event_id": "D3", "customer_id": "C21", "kind": "deregistered", "event_date": "2025-08-01"})], ignore_index=True)
+    act = lambda i, loan, day: {"action_id": i, "loan_id": loan, "action_time": f"{day} 10:00:00", "channel": "letter",
+                                "contacted_party": "borrower", "outcome": "contacted", "evidence": True}
+    t["collection_actions"] = add("collection_actions", act("A9", "L6", "2025-09-10"), act("A20", "L20", "2025-05-10"),
+                                  act("A21", "L21", "2025-06-10"))
     return build_workout_marts(Extract(base.source, base.carrier, t), "2025-10", load_policy(), load_calendar(),
                                load_workout_config())
 
@@ -47,8 +69,8 @@ def _case(book, loan):
 
 def test_cases_and_claims(book):
     c = book["workout_cases"].set_index("loan_id")
-    # L1 and L6 NPL at 2025-10; L5 written off in 2025-10 with its claim alive; L2 (dpd 40) is below queue_dpd 60
-    assert set(c.index) == {"L1", "L5", "L6"}
+    # L1, L6, L20, L21 NPL at 2025-10; L5 written off in 2025-10 with its claim alive; L2 (dpd 40) is below queue_dpd 60
+    assert set(c.index) == {"L1", "L5", "L6", "L20", "L21"}
     assert c.loc["L1", "claim"] == 1_000_000 + 12_000            # principal + overdue interest at M
     assert c.loc["L6", "claim"] == 50_000 + 1_000
     assert c.loc["L5", "claim"] == 80_000 and c.loc["L5", "stage"] == "written_off"   # written off, nothing since
@@ -65,6 +87,24 @@ def test_legal_routes_follow_the_debtors_state(book):
     assert not bool(l6["reachable"]) and not bool(l6["operating"])
 
 
+def test_each_legal_route_condition():
+    from types import SimpleNamespace
+    from postloan.workout.cases import _legal_routes
+    base = dict(bankrupt=False, reachable=True, written_off=False, registered_collateral=False, notarized=False,
+                limitation_alive=True, enforceable_guarantees=0, missing=False)
+    routes = lambda **kw: _legal_routes(SimpleNamespace(**{**base, **kw}))
+    assert routes().startswith("支付令") and "诉讼/仲裁" in routes()
+    assert "实现担保物权" not in routes() and "实现担保物权" in routes(registered_collateral=True)
+    assert "强制执行公证" in routes(notarized=True) and "强制执行公证" not in routes()
+    assert "诉讼/仲裁" not in routes(limitation_alive=False)
+    assert "2 个保证仍可主张" in routes(enforceable_guarantees=2)
+    missing = routes(reachable=False, missing=True)
+    assert "支付令" not in missing and "公告送达" in missing
+    assert routes(bankrupt=True, registered_collateral=True, notarized=True).startswith("破产债权申报") and \
+        "支付令" not in routes(bankrupt=True)
+    assert routes(reachable=False, limitation_alive=False) == "无可行法律路径"
+
+
 def test_write_off_review_and_candidates(book):
     l1, l6 = _case(book, "L1"), _case(book, "L6")
     # bankruptcy accepted: under review, but not a candidate before the distribution
@@ -72,6 +112,13 @@ def test_write_off_review_and_candidates(book):
     assert l1["write_off_basis"] == "破产程序尚未分配完毕"
     # missing debtor, an evidenced demand on it (A9) and no guarantor: recourse complete -> candidate
     assert bool(l6["write_off_candidate"]) and l6["write_off_basis"] == "已发生核销事由且已向借款人和全部保证人追索"
+    # a small claim: 30,000 <= 10,000,000, 401 days >= 180, demanded with evidence -> candidate without an event
+    l20 = _case(book, "L20")
+    assert bool(l20["write_off_candidate"]) and not bool(l20["write_off_review"]) and l20["write_off_basis"].startswith("小额债权")
+    # deregistered, but the joint guarantor G21 (period to 2028) was never claimed: under review only
+    l21 = _case(book, "L21")
+    assert bool(l21["write_off_review"]) and not bool(l21["write_off_candidate"])
+    assert l21["write_off_basis"] == "已发生核销事由，尚未完成追索"
 
 
 def test_foreclosed_asset_deadlines(book):
@@ -89,8 +136,11 @@ def test_a_package_price(book):
     # buyers pay for the litigation pool, less their costs 10 %, discounted at 15 % over 24 months:
     # L1 (bankrupt, unsecured 5 %): 1,012,000 x 0.05 x 0.6; L6 (small business 8 %): 51,000 x 0.08 x 0.6;
     # L5: 80,000 x 0.08 x 0.6
-    pools = [1_012_000 * 0.05 * 0.6, 51_000 * 0.08 * 0.6, 80_000 * 0.08 * 0.6]
-    assert p["accounts"] == 3 and p["claim"] == 1_143_000
+    # L20 (small business, 8 %): 30,000 x 0.08 x 0.6; L21 (deregistered: insolvent 5 %, guarantor
+    # 800,000 x 0.10 = 80,000 enforceable): (80,000 + 720,000 x 0.05 x 0.6)
+    pools = [1_012_000 * 0.05 * 0.6, 51_000 * 0.08 * 0.6, 80_000 * 0.08 * 0.6, 30_000 * 0.08 * 0.6,
+             80_000 + 720_000 * 0.05 * 0.6]
+    assert p["accounts"] == 5 and p["claim"] == 1_143_000 + 30_000 + 800_000
     assert p["buyer_price"] == pytest.approx(sum(x * 0.9 / 1.15 ** 2 for x in pools), abs=0.01)
     r = book["workout_routes"]
     own = r[r["open"] & (r["route"] != "transfer")].groupby("loan_id")["pv"].max().clip(lower=0).sum()

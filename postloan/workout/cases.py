@@ -119,15 +119,19 @@ def build_workout_cases(ctx: MonthContext, cfg: WorkoutConfig) -> tuple[pd.DataF
     open_g = g[g["enforceable"] & ~g["guarantee_id"].isin(claimed_g)].groupby("loan_id").size()
     recourse = c["loan_id"].isin(borrower_recourse) & ~c["loan_id"].isin(open_g.index)
     limit = c["customer_type"].astype(object).map(cfg.write_off.small_claim_limit).astype(float)
-    small = (c["claim"] <= limit) & (c["dpd"].fillna(0) >= cfg.write_off.small_claim_days) & c["loan_id"].isin(borrower_recourse)
+    small = (c["claim"] <= limit) & (c["dpd"].fillna(0) >= cfg.write_off.small_claim_days) & recourse
     bankrupt_pending = c["bankrupt"] & ~c["loan_id"].isin(set(cases_all.loc[(cases_all["kind"] == "bankruptcy_claim")
                                                                          & (cases_all["closed_date"] <= ctx.end), "loan_id"]))
     c["write_off_review"] = review & ~c["written_off"]
     c["write_off_candidate"] = ~c["written_off"] & ((review & recourse & ~bankrupt_pending) | small)
     c["write_off_basis"] = np.select(
         [c["written_off"], review & recourse & ~bankrupt_pending, small, review & bankrupt_pending, review],
-        ["已核销（账销案存）", "已发生核销事由且已向借款人和全部保证人追索", "小额债权：逾期达到天数且已追索",
+        ["已核销（账销案存）", "已发生核销事由且已向借款人和全部保证人追索", "小额债权：逾期达到天数且已向借款人和全部保证人追索",
          "破产程序尚未分配完毕", "已发生核销事由，尚未完成追索"], "")
+    col = ctx.extract["collateral"]
+    c["registered_collateral"] = c["loan_id"].isin(col.loc[col["registered"].fillna(False).astype(bool), "loan_id"])
+    c["notarized"] = c["notarized_enforceable"].astype("boolean").fillna(False).astype(bool)
+    c["enforceable_guarantees"] = c["loan_id"].map(g[g["enforceable"]].groupby("loan_id").size()).fillna(0).astype(int)
     c["routes_open"] = [_legal_routes(r) for r in c.itertuples()]
     return c.reset_index(drop=True), deadlines, g
 
@@ -135,16 +139,18 @@ def build_workout_cases(ctx: MonthContext, cfg: WorkoutConfig) -> tuple[pd.DataF
 def _legal_routes(r) -> str:
     """The legal routes open to the case, each with its basis (NPL_WORKOUT.md legal route checklist)."""
     if r.bankrupt:
-        return "破产债权申报（企业破产法 第16、19条：个别清偿程序中止）"
+        return "破产债权申报（企业破产法 第16、19条：个别清偿程序中止，担保债权就担保物优先受偿）"
     out = []
-    if r.reachable and not r.missing:
-        out.append("支付令（民事诉讼法 第225条：债权到期、数额确定、可以送达）")
-    if r.guarantee_type in ("mortgage", "pledge"):
-        out.append("实现担保物权（民事诉讼法 第207条；须无实质争议）")
-    if getattr(r, "notarized_enforceable", None) is True:
-        out.append("强制执行公证（公证法 第37条）")
+    if r.reachable and not r.written_off:
+        out.append("支付令（民事诉讼法 第225条：债权到期、数额确定、可以送达；不约束保证人）")
+    if r.registered_collateral:
+        out.append("实现担保物权（民事诉讼法 第207条：已登记担保物，须无实质争议）")
+    if r.notarized:
+        out.append("强制执行公证（公证法 第37条：先取得执行证书）")
     if r.limitation_alive:
         out.append("诉讼/仲裁（诉讼时效未届满）")
+    if r.enforceable_guarantees:
+        out.append(f"向保证人主张（{r.enforceable_guarantees} 个保证仍可主张）")
     if r.missing:
         out.append("下落不明：公告送达")
     return "；".join(out) or "无可行法律路径"

@@ -80,3 +80,20 @@ def pytest_sessionfinish(session, exitstatus):
 def session_dir() -> Path:
     """The session's temporary folder (outputs, sample bank, artifacts such as screenshots)."""
     return _SESSION_DIR
+
+
+@pytest.fixture(autouse=True)
+def _close_dashboard_pages(request):
+    """After each browser test, leave and close its pages: the dashboard frees their kernels (the
+    page's beacon on leaving), so that the shared test server stays under its kernel cap."""
+    yield
+    if "browser" not in request.fixturenames:
+        return
+    browser = request.getfixturevalue("browser")
+    for context in list(browser.contexts):
+        for page in list(context.pages):
+            try:
+                page.goto("about:blank", timeout=10000)
+                page.close()
+            except Exception:          # a page the test already closed, or a browser going away
+                pass

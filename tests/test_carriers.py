@@ -68,6 +68,15 @@ def test_chinese_labels_load_like_codes(tmp_path, sample_tables, from_duckdb):
     assert_same_tables(from_duckdb, load_extract(folder))
 
 
+def test_a_short_gbk_file_that_is_also_valid_utf8_is_read_as_gbk(tmp_path):
+    # "住宅" in GBK is D7A1 D5AC, which UTF-8 would read as Hebrew and Armenian letters
+    path = tmp_path / "foreclosed_assets.csv"
+    path.write_bytes("asset_id,kind\nFA1,住宅\n".encode("gb18030"))
+    assert detect_encoding(path) == "gb18030"
+    path.write_bytes("asset_id,kind\nFA1,住宅\n".encode("utf-8"))
+    assert detect_encoding(path) == "utf-8-sig"
+
+
 def test_gbk_text_after_a_long_ascii_head_is_detected(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\n" + b"1,2\n" * 2_000_000 + "3,杭州分行\n".encode("gbk"))

@@ -60,6 +60,7 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
                                                   "recommended_cn", "recommended_pv", "unstable", "write_off_candidate",
                                                   "written_off", "operating_branch_id", "managing_branch_id"]]
         t["workout_foreclosed"] = wm["workout_foreclosed"]
+    t["inputs_missing"] = pd.DataFrame({"part": extract.missing_optional()})
     t["branches"] = ctx.branches
     t["dpd_bands"] = pd.DataFrame({"band": [b.id for b in policy.dpd_bands], "label": [b.label for b in policy.dpd_bands]})
     t["officers"] = ctx.officers

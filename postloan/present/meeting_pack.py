@@ -22,7 +22,7 @@ from postloan.parameter_set import run_policy
 from postloan.policy import CLASS_ORDER, Policy
 from postloan.present import charts, fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, heading, kpis, lead, table
+from postloan.present.tables import CSS, esc, heading, kpis, lead, table
 
 CLS = enum_labels("classification")
 
@@ -370,6 +370,12 @@ def show_legal(pack: Pack):
           "<h3 class='pl'>31-90 天内到期</h3>",
           table(h90[h90["days_left"] > 30].assign(officer=pack.officer(h90.loc[h90["days_left"] > 30, "officer_id"])),
                 cols, pack.top_n, "无。"))
+    legal_parts = ("loans.accelerated_date", "loans.notarized_enforceable", "guarantees.extension_consented",
+                   "collection_actions.guarantee_id", "legal_cases.", "debtor_events")
+    missing = [p for p in pack.marts["inputs_missing"]["part"] if p.startswith(legal_parts)] \
+        if "inputs_missing" in pack.marts.tables else []
+    if missing:
+        _show(f'<p class="pl pl-note">{esc("数据中未提供：" + "、".join(missing) + "。相应情形按未发生计算（例如未提供保证人同意展期的，保证期间自原到期日起算），期限不会因此报晚。")}</p>')
     expired = expired.assign(officer=pack.officer(expired["officer_at_deadline"]),
                              wo=expired["written_off"].map({True: "是", False: "否"}))
     _show(f"<h3 class='pl'>已届满的法律期限（{len(expired)} 项）</h3>", table(expired, [

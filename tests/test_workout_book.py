@@ -159,3 +159,25 @@ def test_the_published_book_covers_every_npl_and_every_loan_past_queue_dpd(publi
     files = {p.stem for p in (published_run / "workout" / "cases").glob("*.html")}
     assert set(f["case_ids"]) <= files
     assert {p.stem for p in (published_run / "workout" / "cases").glob("*.pdf")} == files
+
+
+@pytest.mark.slow
+def test_on_the_medium_bank_every_npl_and_every_loan_past_queue_dpd_has_a_case_file(tmp_path):
+    from postloan.marts.scope import list_scopes
+    from postloan.sample.generate import generate_sample_bank
+    from postloan.sample.writers import write_duckdb
+    from postloan.workout.export import write_case_files
+    bank = write_duckdb(generate_sample_bank("medium", 42), tmp_path / "medium.duckdb")
+    extract = load_extract(bank)
+    month = str(extract["loan_month"]["month"].max())
+    m = build_workout_marts(extract, month, load_policy(), load_calendar(), load_workout_config())
+    lm = extract["loan_month"]
+    at = lm[(lm["month"] == month) & (lm["status"] == "active")]
+    want = set(at.loc[at["classification"].isin(["substandard", "doubtful", "loss"]) | (at["dpd"] > 60), "loan_id"])
+    cases = set(m["workout_cases"]["loan_id"])
+    assert len(want) > 100 and want <= cases
+    folder = tmp_path / "workout"
+    folder.mkdir()
+    for scope in list_scopes(extract["branches"]):             # all, then each branch: each case written once
+        write_case_files(m, scope, folder)
+    assert {p.stem for p in (folder / "cases").glob("*.html")} == cases

@@ -147,10 +147,25 @@ def show_book(m: Marts, scope: str):
     show_assumptions(m, scope)
 
 
+def _by_loan(m: Marts, name: str) -> dict:
+    """{loan_id: rows} of one mart, grouped once per loaded marts (a case file per case would
+    otherwise scan every table once per case)."""
+    cache = m.__dict__.setdefault("_by_loan", {})
+    if name not in cache:
+        frame = m[name]
+        cache[name] = {k: g for k, g in frame.groupby("loan_id", sort=False, observed=True)}
+        cache[name][None] = frame.iloc[:0]
+    return cache[name]
+
+
 def case_page_html(m: Marts, loan_id: str) -> str:
     """One case file (催收/处置案卷): what a collector takes to a call or a visit."""
-    c = m["workout_cases"].set_index("loan_id").loc[loan_id]
-    pick = lambda name: m[name][m[name]["loan_id"] == loan_id]
+    cases = m.__dict__.setdefault("_cases_by_id", m["workout_cases"].set_index("loan_id"))
+    c = cases.loc[loan_id]
+
+    def pick(name):
+        groups = _by_loan(m, name)
+        return groups.get(loan_id, groups[None])
     cls = enum_labels("classification")
     routes = term_labels("workout_route")
     officer = _officer(m, pd.Series([c.officer_id])).iat[0]

@@ -127,7 +127,7 @@ def _workout_render(run_dir, scope, item):
     if item:
         wk.show_case(marts, item)
     else:
-        wk.show_book(marts, scope)
+        wk.show_book(marts, scope, top_n=50)
 
 
 def _workout_items(run_dir, scope):

@@ -52,7 +52,7 @@ def _queue_dpd(m: Marts) -> str:
     return a.get("cases.queue_dpd", "")
 
 
-def show_queue(m: Marts, scope: str):
+def show_queue(m: Marts, scope: str, top_n: int | None = None):
     c = scope_frame(m["workout_cases"], scope)
     a = scope_frame(m["workout_actions"], scope)
     stages = term_labels("collection_stage")
@@ -65,10 +65,10 @@ def show_queue(m: Marts, scope: str):
                                                           ("claim", "债权（万元）", "money"), ("missing", "逾期未做的动作", "int")])
                  + table(q, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("stage_cn", "阶段", None),
                              ("dpd", "逾期天数", "int"), ("claim", "债权（万元）", "money"), ("missing", "逾期未做", "int"),
-                             ("officer", "管户人", None)], None, "本期没有清收处置案件。")))
+                             ("officer", "管户人", None)], top_n, "本期没有清收处置案件。")))
 
 
-def show_routes(m: Marts, scope: str):
+def show_routes(m: Marts, scope: str, top_n: int | None = None):
     c = scope_frame(m["workout_cases"], scope)
     r = scope_frame(m["workout_routes"], scope)
     routes = term_labels("workout_route")
@@ -85,7 +85,7 @@ def show_routes(m: Marts, scope: str):
     display(HTML("<h2 class='pl'>二、处置路径比较（现值，万元）</h2>"
                  + lead("每条路径的现值 = （净回收 − 本行持有成本）÷（1 + 折现率）^（月数/12）；空白为该路径不可行。"
                         "折现率 ±2 个百分点或变现率 ×0.9/×1.1 时建议路径改变的，标为“不稳定”。")
-                 + table(t, cols, None, "本期没有清收处置案件。")))
+                 + table(t, cols, top_n, "本期没有清收处置案件。")))
 
 
 def show_package(m: Marts, scope: str):
@@ -106,20 +106,20 @@ def show_package(m: Marts, scope: str):
                  + lead("市场参考：全国性平台个人不良资产包成交价约为本息的 2.6%–7%（2022–2025）。")))
 
 
-def show_writeoff(m: Marts, scope: str):
+def show_writeoff(m: Marts, scope: str, top_n: int | None = None):
     c = scope_frame(m["workout_cases"], scope)
     cand = c[(c["write_off_candidate"] | c["write_off_review"]) & ~c["written_off"]]
     cand = cand.assign(status=cand["write_off_candidate"].map({True: "核销候选", False: "核销审查中"}))
     wo = c[c["written_off"]].assign(alive=lambda x: x["limitation_alive"].map(YES))
     display(HTML("<h2 class='pl'>四、核销候选与账销案存</h2>"
                  + table(cand, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "债权（万元）", "money"),
-                                ("status", "状态", None), ("write_off_basis", "依据", None)], None, "本期没有核销候选或审查中的案件。")
+                                ("status", "状态", None), ("write_off_basis", "依据", None)], top_n, "本期没有核销候选或审查中的案件。")
                  + "<h3 class='pl'>账销案存（已核销、债权仍存续）</h3>"
                  + table(wo, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "账销案存债权（万元）", "money"),
-                              ("alive", "诉讼时效存续", None), ("routes_open", "可行法律路径", None)], None, "无。")))
+                              ("alive", "诉讼时效存续", None), ("routes_open", "可行法律路径", None)], top_n, "无。")))
 
 
-def show_foreclosed(m: Marts, scope: str):
+def show_foreclosed(m: Marts, scope: str, top_n: int | None = None):
     fa = scope_frame(m["workout_foreclosed"], scope)
     fa = fa.assign(kind_cn=fa["kind"].map(enum_labels("collateral_kind")))
     note = "" if len(m["workout_foreclosed"]) else "（数据中未提供抵债资产表 foreclosed_assets，或本行没有持有中的抵债资产。）"
@@ -127,7 +127,7 @@ def show_foreclosed(m: Marts, scope: str):
                  + lead("商业银行法 第42条：以物抵债取得的不动产、股权应自取得之日起二年内处分，动产一年内。" + note)
                  + table(fa, [("asset_id", "资产编号", None), ("loan_id", "借据号", None), ("kind_cn", "类别", None),
                               ("booked_value", "入账价值（万元）", "money"), ("acquired_date", "取得日", "date"),
-                              ("deadline", "处置期限", "date"), ("days_left", "剩余天数", "int")], None, "无持有中的抵债资产。")))
+                              ("deadline", "处置期限", "date"), ("days_left", "剩余天数", "int")], top_n, "无持有中的抵债资产。")))
 
 
 def show_assumptions(m: Marts, scope: str):
@@ -137,13 +137,14 @@ def show_assumptions(m: Marts, scope: str):
                  + table(a, [("key", "参数", None), ("value", "取值", None)])))
 
 
-def show_book(m: Marts, scope: str):
+def show_book(m: Marts, scope: str, top_n: int | None = None):
+    """The registers; `top_n` rows a table (the Excel workbook and the marts have them all)."""
     show_summary(m, scope)
-    show_queue(m, scope)
-    show_routes(m, scope)
+    show_queue(m, scope, top_n)
+    show_routes(m, scope, top_n)
     show_package(m, scope)
-    show_writeoff(m, scope)
-    show_foreclosed(m, scope)
+    show_writeoff(m, scope, top_n)
+    show_foreclosed(m, scope, top_n)
     show_assumptions(m, scope)
 
 

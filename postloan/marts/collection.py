@@ -12,9 +12,8 @@ import pandas as pd
 
 from postloan.marts.context import MonthContext
 from postloan.rules.classification import dpd_band
-from postloan.rules.collection import collection_stage, open_cases
+from postloan.rules.collection import collection_stage, open_cases, paid_by_promised_date
 from postloan.rules.conduct import conduct_flags
-from postloan.rules.recovery import cash_recoveries
 
 STAGES = ("pre_due", "early", "late", "legal")          # labels: glossary terms.collection_stage
 
@@ -49,11 +48,7 @@ def build_promises(ctx: MonthContext) -> pd.DataFrame:
     p = act[(act["outcome"] == "promise_to_pay") & ctx.in_month(act["promised_date"])].copy()
     lm = ctx.extract["loan_month"]
     at_m = lm[lm["month"] == ctx.month].set_index("loan_id")
-    rec = ctx.extract["recoveries"]
-    paid = cash_recoveries(rec)
-    p = p.merge(paid[["loan_id", "recovery_date"]], on="loan_id", how="left")
-    p["paid"] = (p["recovery_date"] >= p["action_time"].dt.normalize()) & (p["recovery_date"] <= p["promised_date"])
-    p = p.sort_values("paid").drop_duplicates("action_id", keep="last").drop(columns="recovery_date")
+    p["paid"] = paid_by_promised_date(p, ctx.extract["recoveries"])
     cured = p["loan_id"].astype(object).map(at_m["dpd"]).astype("float64").fillna(0) == 0
     p["kept"] = p["paid"] | cured
     p = p.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id", "managing_branch_id"]],

@@ -21,3 +21,14 @@ def open_cases(legal_cases: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
     c = legal_cases[(legal_cases["filed_date"] <= end) & ~(legal_cases["closed_date"] <= end).fillna(False)
                     & (legal_cases["status"] != "closed")]
     return pd.Series(True, index=pd.Index(c["loan_id"].unique()))
+
+
+def paid_by_promised_date(promises: pd.DataFrame, recoveries: pd.DataFrame) -> pd.Series:
+    """For each promise to pay (index as `promises`): a cash-like recovery of the loan was
+    recorded between the day of the promise and the promised date."""
+    from postloan.rules.recovery import cash_recoveries
+    q = promises[["loan_id", "action_time", "promised_date"]].assign(_i=range(len(promises)))
+    m = q.merge(cash_recoveries(recoveries)[["loan_id", "recovery_date"]], on="loan_id")
+    hit = set(m.loc[(m["recovery_date"] >= m["action_time"].dt.normalize()) & (m["recovery_date"] <= m["promised_date"]),
+                    "_i"])
+    return pd.Series([i in hit for i in range(len(promises))], index=promises.index, dtype=bool)

@@ -41,7 +41,6 @@ def _cases(extract, ids, as_of) -> pd.DataFrame:
     closed = (c["closed_date"] <= as_of).fillna(False).astype(bool)
     ended = ~judged & (closed | (c["status"].isin(ENDED_WITHOUT_JUDGMENT) & c["closed_date"].isna()))
     c["judged"], c["ended"] = judged, ended.fillna(False).astype(bool)
-    c["open"] = ~c["judged"] & ~c["ended"]
     c["restart"] = c["closed_date"].where(closed, c["filed_date"])
     return c
 

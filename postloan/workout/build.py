@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from postloan.glossary import term_labels
 from postloan.marts.build import Marts
 from postloan.marts.context import MonthContext
-from postloan.rules.recovery import CASH_METHODS
+from postloan.rules.collection import paid_by_promised_date
 from postloan.workout.actions import build_actions
 from postloan.workout.cases import build_workout_cases
 from postloan.workout.config import WorkoutConfig
@@ -92,7 +92,7 @@ def _build(extract, month: str, policy, calendar, cfg: WorkoutConfig) -> Marts:
     cases, deadlines, guarantees = build_workout_cases(ctx, cfg)
     col = extract["collateral"]
     col = col[col["loan_id"].isin(cases["loan_id"])]
-    g = guarantees.rename(columns={})[["guarantee_id", "loan_id", "guarantor_name", "guarantor_kind", "amount", "mode",
+    g = guarantees[["guarantee_id", "loan_id", "guarantor_name", "guarantor_kind", "amount", "mode",
                                        "enforceable"]]
     values, rec = recommend(cases, col, g, cfg)
     comp = components(cases, col, g, cfg)
@@ -107,13 +107,9 @@ def _build(extract, month: str, policy, calendar, cfg: WorkoutConfig) -> Marts:
     dl["kind_label"] = dl["kind"].map(term_labels("legal_deadline_kind"))
     act = ctx.extract["collection_actions"]
     contacts = act[act["loan_id"].isin(cases["loan_id"]) & (act["action_time"] < ctx.end + pd.Timedelta(days=1))]
-    rec_cash = ctx.extract["recoveries"]
-    rec_cash = rec_cash[rec_cash["loan_id"].isin(cases["loan_id"]) & (rec_cash["recovery_date"] <= ctx.end)]
+    rec = ctx.extract["recoveries"]
     promises = contacts[contacts["outcome"] == "promise_to_pay"].copy()
-    paid = rec_cash[rec_cash["method"].isin(CASH_METHODS)][["loan_id", "recovery_date"]]
-    m = promises[["action_id", "loan_id", "action_time", "promised_date"]].merge(paid, on="loan_id", how="left")
-    kept = m[(m["recovery_date"] >= m["action_time"].dt.normalize()) & (m["recovery_date"] <= m["promised_date"])]
-    promises["kept"] = promises["action_id"].isin(kept["action_id"])
+    promises["kept"] = paid_by_promised_date(promises, rec[rec["recovery_date"] <= ctx.end])
     promises["broken"] = ~promises["kept"] & (promises["promised_date"] < ctx.end)
     lm = ctx.extract["loan_month"]
     history = lm[lm["loan_id"].isin(cases["loan_id"]) & (lm["month"] <= month)][

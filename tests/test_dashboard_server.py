@@ -217,9 +217,17 @@ def test_per_user_access_and_the_audit_log(browser, own_server, published_run, t
         page = _open(browser, _user_url(base, tokens["head100"], "meeting_pack", query), "无法显示")
         assert "宁波分行 贷后管理例会材料" not in page.inner_text("body")
         page.close()
-    # HR: scorecards and the review, not the meeting pack (the workout book is not built yet)
-    page = _open(browser, _user_url(base, tokens["hr"], "meeting_pack"), "无法显示")
+    # a branch head opens their branch's workout book, not the bank's
+    page = _open(browser, _user_url(base, tokens["head100"], "workout"), "处置路径比较")
+    assert "杭州分行" in page.inner_text("body")
     page.close()
+    page = _open(browser, _user_url(base, tokens["head100"], "workout", "scope=all"), "无法显示")
+    page.close()
+    # HR: scorecards and the review, neither the meeting pack nor the workout book
+    for product in ("meeting_pack", "workout"):
+        page = _open(browser, _user_url(base, tokens["hr"], product), "无法显示")
+        assert "处置路径比较" not in page.inner_text("body") and "贷后管理例会材料（" not in page.inner_text("body")
+        page.close()
     page = _open(browser, _user_url(base, tokens["hr"], "accountability"), "责任认定建议稿")
     page.close()
     # management: everything
@@ -230,7 +238,8 @@ def test_per_user_access_and_the_audit_log(browser, own_server, published_run, t
     lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()[lines_before:]]
     seen = {(r["user"], r["product"], r["scope"], r["item"]) for r in lines}
     assert ("officer", "scorecards", "B100", me) in seen
-    assert ("head100", "meeting_pack", "B100", None) in seen
+    assert ("head100", "meeting_pack", "B100", None) in seen and ("head100", "workout", "B100", None) in seen
+    assert not any(r["user"] == "hr" and r["product"] in ("meeting_pack", "workout") for r in lines)
     assert ("hr", "accountability", "all", None) in seen and ("boss", "meeting_pack", "all", None) in seen
     assert not any(r["user"] == "officer" and r["item"] != me for r in lines)
     assert not any(r["user"] == "head100" and r["scope"] != "B100" for r in lines)

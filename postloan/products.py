@@ -51,7 +51,8 @@ def _scorecard_parts(marts, scope, settings) -> int:
 
 def _accountability_build(extract, period, params):
     from postloan.accountability.build import build_accountability_marts
-    return build_accountability_marts(extract, period, params.policy, params.calendar, params.accountability)
+    return build_accountability_marts(extract, period, params.policy, params.calendar, params.accountability,
+                                      workout_cfg=params.workout)
 
 
 def _accountability_figures(marts, scope):

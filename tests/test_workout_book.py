@@ -181,3 +181,52 @@ def test_on_the_medium_bank_every_npl_and_every_loan_past_queue_dpd_has_a_case_f
     for scope in list_scopes(extract["branches"]):             # all, then each branch: each case written once
         write_case_files(m, scope, folder)
     assert {p.stem for p in (folder / "cases").glob("*.html")} == cases
+
+
+def test_securitisation_is_valued_by_pool_of_one_product(book):
+    """Hand-built cases: two mortgages of 60 and 50 million (a pool of 110 million ≥ the 100 million
+    minimum), one consumer loan (a pool too small to issue), a corporate loan and a written-off
+    mortgage (neither in a pool)."""
+    from postloan.marts.build import Marts
+    from postloan.workout.package import securitisation_pools
+    row = lambda loan, ctype, product, claim, pv, wo=False, branch="B101": {
+        "loan_id": loan, "customer_type": ctype, "product": product, "claim": claim, "recommended_pv": pv,
+        "written_off": wo, "operating_branch_id": branch, "managing_branch_id": branch}
+    cases = pd.DataFrame([row("M1", "individual", "mortgage", 60e6, 30e6), row("M2", "individual", "mortgage", 50e6, 20e6),
+                          row("C1", "individual", "consumer", 2e6, -1e3, branch="B201"),
+                          row("K1", "corporate", "working_capital", 90e6, 1e6),
+                          row("M3", "individual", "mortgage", 9e6, 0.0, wo=True)])
+    m = Marts("2025-10", {"workout_cases": cases, "workout_settings": book["workout_settings"]})
+    pools = securitisation_pools(m, "all").set_index("product")
+    assert set(pools.index) == {"mortgage", "consumer"}
+    mort = pools.loc["mortgage"]
+    # defaults: abs_price_ratio 0.16, abs_cost_rate 0.02 of the price, 6 months, discount 8 %, holding 3 % a year
+    price = 110e6 * 0.16
+    pv = (price - 0.02 * price - 0.03 * 110e6 * 6 / 12) / 1.08 ** 0.5
+    assert mort["accounts"] == 2 and bool(mort["eligible"]) and mort["gross"] == pytest.approx(17_600_000)
+    assert mort["pv"] == pytest.approx(pv, abs=0.01) and mort["bank_value"] == pytest.approx(50e6)
+    assert mort["difference"] == pytest.approx(pv - 50e6, abs=0.01)
+    cons = pools.loc["consumer"]
+    assert not cons["eligible"] and cons["bank_value"] == 0.0        # a negative PV counts as nothing
+    assert list(securitisation_pools(m, "B201")["product"]) == ["consumer"]
+
+
+def test_the_accountability_review_carries_the_workout_value(tmp_path):
+    """One computation: a review built with the workout policy reads the workout book of the
+    period's last month — per case the recommended route's PV and the loss left after it."""
+    from case_bank import write_case_bank
+    from postloan.accountability.build import build_accountability_marts
+    from postloan.periods import parse_period
+    extract = load_extract(write_case_bank(tmp_path))
+    cfg = load_workout_config()
+    review = build_accountability_marts(extract, parse_period("2025-10"), load_policy(), load_calendar(),
+                                        workout_cfg=cfg)["accountability_cases"]
+    wb = build_workout_marts(extract, "2025-10", load_policy(), load_calendar(), cfg)["workout_cases"]
+    pv = dict(zip(wb["loan_id"], wb["recommended_pv"]))
+    in_book = review["loan_id"].isin(pv)
+    assert in_book.any() and len(review) > 0
+    for r in review.itertuples():
+        value = max(pv.get(r.loan_id, 0.0), 0.0)
+        assert r.workout_value == pytest.approx(value, abs=0.01)
+        assert r.expected_loss == pytest.approx(max(r.loss - value, 0.0), abs=0.01)
+    assert review.loc[~in_book, "workout_route_cn"].isna().all()

@@ -13,11 +13,33 @@ from postloan.policy import Policy, WorkCalendar
 from postloan.validation import Extract
 
 
+def with_workout_value(cases: pd.DataFrame, extract: Extract, period: Period, policy: Policy,
+                       calendar: WorkCalendar, workout_cfg) -> pd.DataFrame:
+    """The loss the committee reads beside the booked one: what the workout book still expects to
+    recover on the loan (the PV of its recommended route, 0 when the loan is not in the book at
+    the period's end) and the loss left after it. Determination points stay on the booked loss
+    (accountability_policy.yaml); this is the committee's estimate, not a second rule."""
+    from postloan.workout.build import build_workout_marts
+    wm = build_workout_marts(extract, period.last_month, policy, calendar, workout_cfg)
+    w = wm["workout_cases"].set_index("loan_id")
+    out = cases.copy()
+    ids = out["loan_id"].astype(object)
+    out["workout_route_cn"] = ids.map(w["recommended_cn"])
+    out["workout_value"] = ids.map(w["recommended_pv"].clip(lower=0)).astype(float).fillna(0.0)
+    out["expected_loss"] = (out["loss"] - out["workout_value"]).clip(lower=0)
+    return out
+
+
 def build_accountability_marts(extract: Extract, period: Period, policy: Policy, calendar: WorkCalendar,
-                               cfg: AccountabilityConfig | None = None) -> Marts:
+                               cfg: AccountabilityConfig | None = None, workout_cfg=None) -> Marts:
+    """`workout_cfg`: with it, each case carries the workout book's valuation at the period's
+    last month (recommended route, its present value, the loss expected after it) — the same
+    computation as the workout product, once per run."""
     cfg = cfg or load_accountability_config()
     ctx = MonthContext(extract, period.last_month, policy, calendar)
     cases = select_cases(ctx, period, cfg)
+    if workout_cfg is not None and len(cases):
+        cases = with_workout_value(cases, extract, period, policy, calendar, workout_cfg)
     if len(cases):
         timeline = build_timeline(ctx, cases, cfg)
         timeline = timeline.merge(cases[["case_id", "operating_branch_id", "managing_branch_id"]], on="case_id")

@@ -19,6 +19,8 @@ def accountability_figures(m: Marts, scope: str) -> dict:
     return {
         "period": m.month, "scope": scope, "status": "draft_for_committee", "note": DRAFT,
         "cases": int(len(cases)), "lapses": int(len(lapses)),
+        "loss": round(float(cases["loss"].sum()), 2) if len(cases) else 0.0,
+        "expected_loss": round(float(cases["expected_loss"].sum()), 2) if "expected_loss" in cases else None,
         "lapses_by_duty": {k: int(v) for k, v in lapses.groupby("duty").size().items()} if len(lapses) else {},
         "lapses_by_severity": {k: int(v) for k, v in lapses.groupby("severity").size().items()} if len(lapses) else {},
         "determinations": [
@@ -39,7 +41,9 @@ def write_register(m: Marts, scope: str, path: Path) -> Path:
                                    "案件日期": pd.to_datetime(cases.get("case_date")).dt.date if len(cases) else None,
                                    "违约日": pd.to_datetime(cases.get("default_date")).dt.date if len(cases) else None,
                                    "债权金额": cases.get("case_balance"), "已回收": cases.get("recovered"),
-                                   "损失": cases.get("loss"), "客户授信": cases.get("customer_credit"),
+                                   "损失": cases.get("loss"), "处置建议路径": cases.get("workout_route_cn"),
+                                   "预计可回收现值": cases.get("workout_value"), "预计损失": cases.get("expected_loss"),
+                                   "客户授信": cases.get("customer_credit"),
                                    "普惠免责范围": cases.get("inclusive_scope")}))]
     if len(lapses):
         sheets.append(("失职事项", pd.DataFrame({

@@ -62,6 +62,16 @@ def _chart_png(tl: pd.DataFrame) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def _workout_line(c) -> str:
+    """The workout book's estimate beside the booked loss (cases of runs with the workout policy)."""
+    if "expected_loss" not in c.index:
+        return ""
+    route = c.workout_route_cn if isinstance(c.workout_route_cn, str) else None
+    return lead(("不良资产清收处置估值：建议路径" + route + "，预计可回收现值 " + fmt.money(c.workout_value, "万元")
+                 if route else "该借据本月不在清收处置台账中，预计可回收现值按 0 计")
+                + f"；扣除后的预计损失 {fmt.money(c.expected_loss, '万元')}。认定计分按账面损失（已回收后的余额），预计损失供委员会参考。")
+
+
 def case_page_html(m: Marts, case_id: str) -> str:
     c = m["accountability_cases"].set_index("case_id").loc[case_id]
     tl = m["accountability_timeline"]
@@ -77,6 +87,7 @@ def case_page_html(m: Marts, case_id: str) -> str:
                    ("违约日", fmt.day(c.default_date) if pd.notna(c.default_date) else "未违约"),
                    ("债权金额", fmt.money(c.case_balance, "万元")), ("已回收", fmt.money(c.recovered, "万元")),
                    ("损失", fmt.money(c.loss, "万元")), ("普惠免责范围", "是" if c.inclusive_scope else "否")]),
+             _workout_line(c),
              lead(f"借据于 {fmt.day(c.disbursement_date)} 发放，金额 {fmt.money(c.amount, '万元')}，到期日 {fmt.day(c.effective_maturity)}；",
                   f"自发放至案件日期共梳理职责 {int((tl['status'] != 'event').sum())} 项，其中失职 {len(lp)} 项"
                   f"（违约后发生、不计入认定的 {int((~lp['counted']).sum()) if len(lp) else 0} 项）。"
@@ -123,7 +134,9 @@ def show_register(m: Marts, scope: str):
         display(HTML("<h2 class='pl'>案件登记簿</h2>" + table(reg, [
             ("case_id", "案件编号", None), ("loan_id", "借据号", None), ("customer_id", "客户号", None),
             ("customer_name", "客户名称", None), ("reason_cn", "原因", None), ("case_date", "案件日期", "date"),
-            ("case_balance", "风险余额（万元）", "money"), ("n", "失职事项", "int")])))
+            ("case_balance", "风险余额（万元）", "money"), ("loss", "账面损失（万元）", "money")]
+            + ([("expected_loss", "处置后预计损失（万元）", "money")] if "expected_loss" in reg else [])
+            + [("n", "失职事项", "int")])))
     if len(lapses):
         by = lapses.groupby(["duty_cn", "severity_cn"]).size().rename("n").reset_index()
         display(HTML("<h2 class='pl'>失职事项按职责</h2>" + table(by, [("duty_cn", "职责", None), ("severity_cn", "严重程度", None),

@@ -12,7 +12,7 @@ from postloan.present import fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, esc, heading, kpis, lead, table
 from postloan.workout.export import workout_figures
-from postloan.workout.package import package_pricing
+from postloan.workout.package import package_pricing, securitisation_pools
 
 YES = {True: "是", False: "否"}
 
@@ -69,23 +69,30 @@ def show_queue(m: Marts, scope: str, top_n: int | None = None):
 
 
 def show_routes(m: Marts, scope: str, top_n: int | None = None):
-    c = scope_frame(m["workout_cases"], scope)
+    """Per case (largest claims first), every open route: gross, costs, months and PV; ★ marks
+    the recommended one. `top_n` cases (the Excel sheet 路径比较 has every case and route)."""
+    c = scope_frame(m["workout_cases"], scope).sort_values("claim", ascending=False)
     r = scope_frame(m["workout_routes"], scope)
-    routes = term_labels("workout_route")
-    pv = r[r["open"]].pivot_table(index="loan_id", columns="route", values="pv", aggfunc="first")
-    t = c[["loan_id", "customer_name", "claim", "recommended_cn", "recommended_pv", "runner_up", "unstable"]].copy()
-    t["runner_up"] = t["runner_up"].map(routes)
-    t["unstable"] = t["unstable"].map({True: "不稳定", False: ""})
-    cols = [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "债权（万元）", "money")]
-    for code in ["negotiated", "litigation", "realize_security", "restructure", "foreclosure", "transfer", "write_off"]:
-        if code in pv:
-            t[code] = t["loan_id"].map(pv[code])
-            cols.append((code, f"{routes[code]}现值", "money"))
-    cols += [("recommended_cn", "建议路径", None), ("runner_up", "次优", None), ("unstable", "敏感性", None)]
-    display(HTML("<h2 class='pl'>二、处置路径比较（现值，万元）</h2>"
-                 + lead("每条路径的现值 = （净回收 − 本行持有成本）÷（1 + 折现率）^（月数/12）；空白为该路径不可行。"
-                        "折现率 ±2 个百分点或变现率 ×0.9/×1.1 时建议路径改变的，标为“不稳定”。")
-                 + table(t, cols, top_n, "本期没有清收处置案件。")))
+    shown = c if top_n is None else c.head(top_n)
+    r = r[r["open"] & r["loan_id"].isin(shown["loan_id"])]
+    t = shown[["loan_id", "customer_name", "claim", "recommended", "unstable"]].merge(r, on="loan_id")
+    t["order"] = t["loan_id"].map({k: i for i, k in enumerate(shown["loan_id"])})
+    t = t.sort_values(["order", "pv"], ascending=[True, False]).reset_index(drop=True)
+    first = ~t["loan_id"].duplicated()
+    t["mark"] = (t["route"] == t["recommended"]).map({True: "★ 建议", False: ""})
+    t.loc[t["mark"].ne("") & t["unstable"], "mark"] = "★ 建议（不稳定）"
+    for col in ("loan_id", "customer_name", "claim"):
+        t[col] = t[col].where(first, None)
+    more = ""
+    if top_n is not None and len(c) > top_n:
+        more = f'<p class="pl pl-note">……仅列债权最大的 {top_n:,} 户，共 {len(c):,} 户（全部见 Excel 工作表“路径比较”）。</p>'
+    display(HTML("<h2 class='pl'>二、处置路径比较</h2>"
+                 + lead("每户列出可行路径的回收总额、费用、回收月数和现值；现值 = （净回收 − 本行持有成本）÷（1 + 折现率）^（月数/12），"
+                        "★ 为现值最高的建议路径。折现率 ±2 个百分点或变现率 ×0.9/×1.1 时建议路径改变的，标为“不稳定”，提交委员会审议。")
+                 + table(t, [("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("claim", "债权（万元）", "money"),
+                             ("route_cn", "路径", None), ("gross", "回收总额（万元）", "money"), ("costs", "费用（万元）", "money"),
+                             ("months", "月数", "int"), ("pv", "现值（万元）", "money"), ("mark", "建议", None)],
+                         None, "本期没有清收处置案件。") + more))
 
 
 def show_package(m: Marts, scope: str):
@@ -104,6 +111,19 @@ def show_package(m: Marts, scope: str):
                                 ("price", "成交价（万元）", "money"), ("claim", "转让前债权（万元）", "money"),
                                 ("ratio", "价格/债权", "pct")], None, "本行尚无转让记录。")
                  + lead("市场参考：全国性平台个人不良资产包成交价约为本息的 2.6%–7%（2022–2025）。")))
+    pools = securitisation_pools(m, scope)
+    st = m["workout_settings"].iloc[0]
+    size = fmt.money(float(st["abs_min_pool"]), "万元") if "abs_min_pool" in st.index else "—"
+    display(HTML("<h3 class='pl'>资产证券化（按产品组成的个人不良资产池）</h3>"
+                 + lead(f"证券化按资产池估值：同一产品的个人不良贷款组成资产池，池债权达到 {size} 方可发行；"
+                        "发行价 = 池债权 × 发行价格比率，费用按发行价计，现值与其他路径同一公式。"
+                        "“差额”为证券化现值减去这些案件各自建议路径现值之和，为正时证券化更优。")
+                 + table(pools.assign(product_cn=pools["product"].map(enum_labels("product")),
+                                      ok=pools["eligible"].map(YES)),
+                         [("product_cn", "产品", None), ("accounts", "户数", "int"), ("claim", "池债权（万元）", "money"),
+                          ("ok", "达到发行规模", None), ("gross", "发行价（万元）", "money"), ("costs", "费用（万元）", "money"),
+                          ("months", "月数", "int"), ("pv", "现值（万元）", "money"), ("bank_value", "本行自有估值（万元）", "money"),
+                          ("difference", "差额（万元）", "money")], None, "本范围没有个人不良贷款，不适用证券化。")))
 
 
 def show_writeoff(m: Marts, scope: str, top_n: int | None = None):

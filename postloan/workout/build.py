@@ -129,7 +129,11 @@ def _build(extract, month: str, policy, calendar, cfg: WorkoutConfig) -> Marts:
         "workout_assumptions": assumptions(cfg),
         "workout_inputs_missing": pd.DataFrame({"part": extract.missing_optional()}),
         "workout_settings": pd.DataFrame({"reserve_ratio": [cfg.package.reserve_ratio],
-                                          "package_loan_ids": [",".join(cfg.package.loan_ids)]}),
+                                          "package_loan_ids": [",".join(cfg.package.loan_ids)],
+                                          "discount_rate": [cfg.valuation.discount_rate],
+                                          "bank_holding_cost_rate": [cfg.valuation.bank_holding_cost_rate],
+                                          **{f"abs_{k}" if not k.startswith("abs_") else k: [v] for k, v in
+                                             cfg.routes.securitisation.model_dump().items()}}),
         "branches": ctx.branches, "officers": ctx.officers,
         "period": pd.DataFrame({"period": [month], "end": [ctx.end]}),
     }

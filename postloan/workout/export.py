@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
 from postloan.present.excel import write_workbook
-from postloan.workout.package import package_pricing
+from postloan.workout.package import package_pricing, securitisation_pools
 
 
 def _r(x):
@@ -39,6 +40,9 @@ def workout_figures(m: Marts, scope: str) -> dict:
         "guarantee_periods_lost_count": int((passed & dl["kind"].isin(["guarantee_period", "guarantee_debt"])).sum()),
         "limitation_expired_count": int((passed & (dl["kind"] == "limitation")).sum()),
         "broken_promises_count": int(pr["broken"].sum()) if len(pr) else 0,
+        "securitisation_pools": [{"product": r.product, "accounts": int(r.accounts), "claim": _r(r.claim),
+                                  "eligible": bool(r.eligible), "price": _r(r.gross), "pv": _r(r.pv),
+                                  "bank_value": _r(r.bank_value)} for r in securitisation_pools(m, scope).itertuples()],
         "case_ids": c["loan_id"].tolist(),
     }
 
@@ -73,8 +77,13 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
                            "入账价值": fa.get("booked_value"), "取得日": pd.to_datetime(fa.get("acquired_date")).dt.date
                            if len(fa) else None, "处置期限": pd.to_datetime(fa.get("deadline")).dt.date if len(fa) else None,
                            "剩余天数": fa.get("days_left")})
+    pools = securitisation_pools(m, scope)
+    abs_sheet = pd.DataFrame({"产品": pools["product"].map(enum_labels("product")), "户数": pools["accounts"],
+                              "资产池债权": pools["claim"], "达到发行规模": pools["eligible"].map({True: "是", False: "否"}),
+                              "发行价": pools["gross"], "费用": pools["costs"], "月数": pools["months"],
+                              "现值": pools["pv"], "本行自有估值": pools["bank_value"], "差额": pools["difference"]})
     a = m["workout_assumptions"]
-    sheets = [("案件", cases), ("路径比较", routes), ("转让包定价", package), ("核销候选", writeoff), ("账销案存", kept),
+    sheets = [("案件", cases), ("路径比较", routes), ("转让包定价", package), ("资产证券化", abs_sheet), ("核销候选", writeoff), ("账销案存", kept),
               ("抵债资产", assets), ("估值假设", pd.DataFrame({"参数": a["key"], "取值": a["value"]}))]
     return write_workbook(path, sheets)
 

@@ -32,3 +32,31 @@ def package_pricing(m: Marts, scope: str) -> dict:
             "loss_at_buyer_price": round(claim - buyer_price, 2), "provision_held": round(provision, 2),
             "loss_beyond_provision": round(max(0.0, claim - buyer_price - provision), 2),
             "loan_ids": pkg["loan_id"].tolist()}
+
+
+def securitisation_pools(m: Marts, scope: str) -> pd.DataFrame:
+    """资产证券化 is valued at pool level (NPL_WORKOUT.md, routes): per product, the scope's
+    individual customers' cases still on the books form a pool; it can be issued when its claim
+    reaches `abs_min_pool`. Price = pool claim × abs_price_ratio; costs = abs_cost_rate × price
+    (the issue's proceeds, as the transfer route's costs are of its price); PV over `months` as
+    every route. Beside it, the bank's own value of the same cases (Σ PV of their recommended
+    routes), so the committee sees what issuing gives up or gains."""
+    from postloan.workout.valuation import present_value
+    st = m["workout_settings"].iloc[0]
+    cases = scope_frame(m["workout_cases"], scope)
+    pool = cases[(cases["customer_type"] == "individual") & ~cases["written_off"].astype(bool)]
+    cols = ["product", "accounts", "claim", "eligible", "gross", "costs", "months", "pv", "bank_value", "difference"]
+    if pool.empty or "abs_min_pool" not in st.index:      # (runs published before pools were valued)
+        return pd.DataFrame(columns=cols)
+    g = pool.groupby("product", observed=True).agg(accounts=("loan_id", "size"), claim=("claim", "sum"),
+                                                   bank_value=("recommended_pv", lambda s: s.clip(lower=0).sum()))
+    g = g.reset_index()
+    months = int(st["abs_months"])
+    g["eligible"] = g["claim"] >= float(st["abs_min_pool"])
+    g["gross"] = g["claim"] * float(st["abs_price_ratio"])
+    g["costs"] = g["gross"] * float(st["abs_cost_rate"])
+    g["months"] = months
+    g["pv"] = present_value(g["gross"] - g["costs"], months, g["claim"], float(st["discount_rate"]),
+                            float(st["bank_holding_cost_rate"]))
+    g["difference"] = g["pv"] - g["bank_value"]
+    return g[cols].sort_values("claim", ascending=False).reset_index(drop=True)

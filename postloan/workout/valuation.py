@@ -64,7 +64,8 @@ def components(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.Dat
     return out.reset_index(drop=True)
 
 
-def _pv(net, months, claim, r, holding_rate):
+def present_value(net, months, claim, r, holding_rate):
+    """PV = (net − holding) / (1 + r)^(months / 12), holding = holding_rate × claim × months / 12."""
     holding = holding_rate * claim * months / 12
     return (net - holding) / (1 + r) ** (months / 12)
 
@@ -107,7 +108,7 @@ def route_values(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.D
     costs = N.collection_cost_rate * gross
     ok = reachable & ~insolvent
     add("negotiated", ok, np.where(ok, "借款人可联系、未进入破产或注销", "借款人失联、死亡或已进入破产/注销"),
-        gross, costs, N.months, gross - costs, _pv(gross - costs, N.months, claim, r, hold))
+        gross, costs, N.months, gross - costs, present_value(gross - costs, N.months, claim, r, hold))
     # 诉讼执行
     L = R.litigation
     pool = coll + guar + (1 - L.no_assets_prob) * unsec
@@ -115,7 +116,7 @@ def route_values(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.D
     ok = alive & ~bankrupt
     add("litigation", ok, np.where(ok, "诉讼时效未届满（或已中断、已起诉）", np.where(bankrupt, "已受理破产，个别清偿程序中止",
                                                                                "诉讼时效已届满")),
-        pool, costs_l, L.months, net_l, _pv(net_l, L.months, claim, r, hold))
+        pool, costs_l, L.months, net_l, present_value(net_l, L.months, claim, r, hold))
     # 实现担保物权: the collateral by the special procedure, the rest of the claim as litigation
     S = R.realize_security
     rest = (claim - coll).clip(min=0)
@@ -123,7 +124,7 @@ def route_values(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.D
     net_rest, costs_rest = _litigation(rest, pool_rest, cfg)
     sec_costs = L.lawyer_rate * coll
     ok = (coll > 0) & ~bankrupt
-    pv = _pv(coll - sec_costs, S.months, coll, r, hold) + _pv(net_rest, L.months, rest, r, hold)
+    pv = present_value(coll - sec_costs, S.months, coll, r, hold) + present_value(net_rest, L.months, rest, r, hold)
     add("realize_security", ok, np.where(ok, "有已登记的抵质押物（无实质争议时法院裁定拍卖、变卖）", "无已登记的抵质押物或已受理破产"),
         coll + pool_rest, sec_costs + costs_rest, S.months, coll - sec_costs + net_rest, pv)
     # 重组
@@ -132,7 +133,7 @@ def route_values(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.D
     costs = N.collection_cost_rate * gross
     ok = operating & ~insolvent & ~flag("restructured_recently")
     add("restructure", ok, np.where(ok, "借款人仍在经营，近期未重组", "借款人已停止经营、失联或近期已重组"),
-        gross, costs, T.months, gross - costs, _pv(gross - costs, T.months, claim, r, hold))
+        gross, costs, T.months, gross - costs, present_value(gross - costs, T.months, claim, r, hold))
     # 以物抵债: the asset settles the taking price of the claim, the rest as litigation; the asset is sold later
     F = R.foreclosure
     # a taking price above the claim is settled by paying the excess back (找补): the bank keeps
@@ -146,7 +147,7 @@ def route_values(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.D
     rest = (claim - taking).clip(min=0)
     net_rest_f, costs_rest_f = _litigation(rest, guar + (1 - L.no_assets_prob) * unsec, cfg)
     ok = (taking > 0) & ~bankrupt
-    pv = _pv(sale - asset_costs, months_f, taking, r, hold) + _pv(net_rest_f, L.months, rest, r, hold)
+    pv = present_value(sale - asset_costs, months_f, taking, r, hold) + present_value(net_rest_f, L.months, rest, r, hold)
     add("foreclosure", ok, np.where(ok, "有已登记的不动产、土地或股权抵质押物", "无可抵债的不动产、土地或股权，或已受理破产"),
         sale + guar + (1 - L.no_assets_prob) * unsec, asset_costs + costs_rest_f, months_f,
         sale - asset_costs + net_rest_f, pv)
@@ -161,13 +162,13 @@ def route_values(cases: pd.DataFrame, collateral: pd.DataFrame, guarantees: pd.D
     ok = ~individual | unsecured_retail
     add("transfer", ok, np.where(ok, np.where(individual, "个人无抵押不良贷款（批量转让试点）", "对公不良贷款可批量转让"),
                                  "个人住房抵押等不在转让范围"),
-        price, costs, X.months, price - costs, _pv(price - costs, X.months, claim, r, hold))
+        price, costs, X.months, price - costs, present_value(price - costs, X.months, claim, r, hold))
     # 核销: keeps the claim alive; what comes back after write-off
     W = R.write_off
     gross = comp["unsecured_value"].to_numpy() * W.post_writeoff_share
     ok = flag("write_off_candidate")
     add("write_off", ok, np.where(ok, "已满足核销条件（账销案存、权在力催）", "未满足核销条件"),
-        gross, 0.0, W.months, gross, _pv(gross, W.months, claim, r, hold))
+        gross, 0.0, W.months, gross, present_value(gross, W.months, claim, r, hold))
     out = pd.concat(rows, ignore_index=True)
     out["open"] = out["open"].astype(bool)
     return out

@@ -23,7 +23,7 @@ SNAPSHOT = "parameters"        # the folder of a run (or of on-the-fly marts) th
 FILES = {"policy": "policy.yaml", "calendar": "calendar.yaml",
          "scorecard_policy": "scorecard_policy.yaml", "accountability_policy": "accountability_policy.yaml",
          "workout_policy": "workout_policy.yaml"}
-OPTIONAL_FILES = {"recovery_targets": "recovery_targets.csv"}      # read when present
+OPTIONAL_FILES = {"recovery_targets": "recovery_targets.csv", "targets": "targets.yaml"}      # read when present
 
 
 def _sha256(path: Path) -> str:
@@ -41,6 +41,7 @@ class ParameterSet:
     workout: object = None               # postloan.workout.config.WorkoutConfig
     recovery_targets: dict[str, float] = field(default_factory=dict)   # officer_id -> yuan per month
     extra: dict[str, Path] = field(default_factory=dict)
+    targets: object = None               # postloan.targets.Targets (parameters/targets.yaml), or None
 
     def add(self, name: str, path: Path) -> None:
         """A further file the run read (a workbook's parameters/<product>.yaml)."""
@@ -80,15 +81,16 @@ def load_parameter_set(folder: Path | str | None = None, policy: Path | str | No
     for name, path in paths.items():
         if not path.is_file():
             raise ParameterError(f"参数文件不存在 (parameter_file_missing)：{path}")
-    targets = {}
     for name, file in OPTIONAL_FILES.items():
         if (folder / file).is_file():
             paths[name] = folder / file
-            targets = load_recovery_targets(paths[name])
+    from postloan.targets import load_targets
     return ParameterSet(paths, load_policy(paths["policy"]), load_calendar(paths["calendar"]),
                         load_scorecard_config(paths["scorecard_policy"]),
                         load_accountability_config(paths["accountability_policy"]),
-                        load_workout_config(paths["workout_policy"]), targets)
+                        load_workout_config(paths["workout_policy"]),
+                        load_recovery_targets(paths["recovery_targets"]) if "recovery_targets" in paths else {},
+                        targets=load_targets(paths["targets"]) if "targets" in paths else None)
 
 
 def load_recovery_targets(path: Path) -> dict[str, float]:

@@ -227,6 +227,22 @@ class Lookback(_Strict):
     lookback_months: int = Field(ge=1)
 
 
+class Provisions(_Strict):
+    """The bank's own requirements, set by its regulator within the ranges of the 2018
+    adjustment (拨备覆盖率 120%–150%, 拨贷比 1.5%–2.5%)."""
+    coverage_required: float = Field(ge=1.2, le=1.5)
+    loan_ratio_required: float = Field(ge=0.015, le=0.025)
+
+
+class Highlights(_Strict):
+    """要点 and the largest exposures of the meeting pack."""
+    max_items: int = Field(ge=1, le=12)
+    deadline_days: int = Field(ge=1)
+    large_exposure_amount: float = Field(ge=0)
+    top_customers: int = Field(ge=1)
+    largest_new_npl: int = Field(ge=0)
+
+
 class Policy(_Strict):
     version: int
     classification: ClassificationRules
@@ -243,6 +259,8 @@ class Policy(_Strict):
     monitoring: Monitoring
     maturities: Horizons
     warning_effectiveness: Lookback
+    provisions: Provisions
+    highlights: Highlights
 
     def policy_ids(self) -> set[str]:
         ids = set()

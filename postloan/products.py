@@ -17,7 +17,8 @@ from postloan.run.params import AccountabilityParams, MeetingPackParams, Scoreca
 
 def _meeting_build(extract, period, params):
     from postloan.marts.build import build_marts
-    return build_marts(extract, period.label, params.policy, params.calendar, workout_cfg=params.workout)
+    return build_marts(extract, period.label, params.policy, params.calendar, workout_cfg=params.workout,
+                       targets=params.targets)
 
 
 def _meeting_figures(marts, scope):

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from postloan.marts import (collection, credit_recovery, disposal, handovers, inspections, legal, meetings,
-                            monitoring, portfolio, records, warnings)
+from postloan.marts import (collection, comparisons, credit_recovery, disposal, exposures, handovers, highlights,
+                            inspections,
+                            legal, meetings, monitoring, npl_movement, portfolio, records, warnings)
 from postloan.marts.context import MonthContext
 from postloan.marts.scope import scope_frame
 from postloan.policy import Policy, WorkCalendar
+from postloan.rules.recovery import CASH_METHODS
+from postloan.targets import against_targets as targets_against, targets_frame
 from postloan.validation import Extract
 
 
@@ -28,9 +31,10 @@ class Marts:
 
 
 def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCalendar, trend_months: int = 12,
-                workout_cfg=None) -> Marts:
+                workout_cfg=None, targets=None) -> Marts:
     """`workout_cfg`: with it, section 九 carries the workout book's cases and foreclosed assets
-    (the same computation as the workout product, once per run)."""
+    (the same computation as the workout product, once per run). `targets`: the optional
+    parameters/targets.yaml (postloan.targets.Targets), kept as the mart `targets`."""
     ctx = MonthContext(extract, month, policy, calendar)
     t: dict[str, pd.DataFrame] = {}
     t["loan_snapshot"] = snap = portfolio.build_loan_snapshot(ctx)
@@ -61,6 +65,8 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
                                                   "written_off", "operating_branch_id", "managing_branch_id"]]
         t["workout_foreclosed"] = wm["workout_foreclosed"]
     t["inputs_missing"] = pd.DataFrame({"part": extract.missing_optional()})
+    t["targets"] = targets_frame(targets)
+    t["policy_settings"] = pd.DataFrame([{**policy.provisions.model_dump(), **policy.highlights.model_dump()}])
     t["branches"] = ctx.branches
     t["dpd_bands"] = pd.DataFrame({"band": [b.id for b in policy.dpd_bands], "label": [b.label for b in policy.dpd_bands]})
     t["officers"] = ctx.officers
@@ -69,7 +75,7 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
     return Marts(month, t)
 
 
-def figures_for_scope(m: Marts, scope: str) -> dict:
+def figures_for_scope(m: Marts, scope: str, with_children: bool = True) -> dict:
     """The figures of METRICS.md "Figures every run publishes" for one scope."""
     cal = m["calendar_month"].iloc[0]
     snap = m.for_scope("loan_snapshot", scope)
@@ -86,9 +92,46 @@ def figures_for_scope(m: Marts, scope: str) -> dict:
     f.update(disposal.disposal_figures(m.for_scope("recoveries_ytd", scope)))
     f["limitation_expiring_90d_count"] = legal.limitation_expiring_count(m.for_scope("legal_deadlines", scope), 90)
     f.update(meetings.meeting_figures(m.for_scope("meeting_actions_status", scope)))
-    # amounts to the fen (sums of floats carry binary noise); ratios and counts as computed
-    return {k: round(v, 2) if isinstance(v, float) and not k.endswith(("_ratio", "_coverage")) and
-            not k.startswith("migration_rate") else v for k, v in f.items()}
+    f.update(management_figures(m, scope, snap, f))
+    if "policy_settings" in m.tables:
+        f["highlights"] = highlights.highlights(f, snap, m.for_scope("legal_deadlines", scope), cal["end"],
+                                                m["policy_settings"].iloc[0])
+    if with_children:
+        f["branches"] = [_rounded(r) for r in comparisons.branch_rows(
+            lambda b: figures_for_scope(m, b, with_children=False), child_scopes(m["branches"], scope))]
+    return _rounded(f)
+
+
+def _rounded(f: dict) -> dict:
+    """Amounts to the fen (sums of floats carry binary noise); ratios, rates, shares and counts as computed."""
+    return {k: round(v, 2) if isinstance(v, float) and not any(w in k for w in ("ratio", "rate", "coverage", "share"))
+            else v for k, v in f.items()}
+
+
+def child_scopes(branches: pd.DataFrame, scope: str) -> list[str]:
+    """The scopes one level below: the branches of the bank, the sub-branches of a branch."""
+    if scope == "all":
+        return branches.loc[branches["level"] == "branch", "branch_id"].astype(str).tolist()
+    return branches.loc[branches["parent_id"] == scope, "branch_id"].astype(str).tolist()
+
+
+def management_figures(m: Marts, scope: str, snap: pd.DataFrame, so_far: dict) -> dict:
+    """NPL movement and the ratio's change, comparisons, provisions, concentration, the year to
+    date by recovery method and the targets (when the run had them)."""
+    f = npl_movement.npl_movement(snap)
+    f.update(npl_movement.npl_ratio_change(snap))
+    f["comparisons"] = comparisons.comparisons(m.for_scope("portfolio_trend", scope), m.month)
+    r = m.for_scope("recoveries_ytd", scope)
+    by_method = {k: round(float(v), 2) for k, v in r.groupby("method", observed=True)["amount"].sum().items()}
+    f["recovered_ytd_by_method"] = by_method
+    f["recovered_cash_ytd"] = round(float(r.loc[r["method"].isin(CASH_METHODS), "amount"].sum()), 2)
+    if "policy_settings" in m.tables:               # runs published before these settings: not shown
+        st = m["policy_settings"].iloc[0]
+        f.update(exposures.provision_figures(snap, st))
+        f["top_customers_share"] = exposures.concentration(snap, int(st["top_customers"]))
+    if "targets" in m.tables and len(m["targets"]):
+        f["targets"] = [_rounded(x) for x in targets_against(m["targets"], m.month, scope, {**so_far, **f}, by_method)]
+    return f
 
 
 def freeze_marts(m: Marts, folder: Path) -> list[Path]:

@@ -76,8 +76,8 @@ class MonthContext:
     @cached_property
     def loans(self) -> pd.DataFrame:
         """Loans with their customer, type and branches (the scope keys)."""
-        cols = ["customer_id", "customer_name", "customer_type", "operating_branch_id", "managing_branch_id",
-                "operating_branch_name", "is_key_customer"]
+        cols = ["customer_id", "customer_name", "customer_type", "industry_code", "operating_branch_id",
+                "managing_branch_id", "operating_branch_name", "is_key_customer"]
         loans = self.extract["loans"].merge(self.customers[cols], on="customer_id", how="left")
         loans["effective_maturity"] = loans["extended_maturity_date"].fillna(loans["maturity_date"])
         return loans

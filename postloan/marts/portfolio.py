@@ -30,7 +30,7 @@ def build_loan_snapshot(ctx: MonthContext) -> pd.DataFrame:
     snap["in_m"] = snap["status"].notna()
     snap["balance"] = snap["balance"].fillna(0.0)
     snap["active"] = (snap["status"] == "active").fillna(False).astype(bool)
-    info = ctx.loans[["loan_id", "customer_id", "customer_name", "customer_type", "product", "amount",
+    info = ctx.loans[["loan_id", "customer_id", "customer_name", "customer_type", "industry_code", "product", "amount",
                       "disbursement_date", "effective_maturity", "guarantee_type", "operating_branch_id",
                       "managing_branch_id", "operating_branch_name", "is_key_customer"]]
     snap = snap.merge(info, on="loan_id", how="left")
@@ -52,9 +52,10 @@ def build_loan_snapshot(ctx: MonthContext) -> pd.DataFrame:
 
 def build_portfolio_trend(ctx: MonthContext, months_back: int = 12) -> pd.DataFrame:
     """Balances by class per month × operating branch, for the last `months_back`
-    months up to M and the December before M's year (for year-to-date change)."""
+    months up to M, the December before M's year (year-to-date change) and M a year earlier
+    (year-on-year)."""
     lm = ctx.extract["loan_month"]
-    wanted = {str(ctx.period - k) for k in range(months_back)} | {f"{ctx.period.year - 1}-12"}
+    wanted = {str(ctx.period - k) for k in range(months_back)} | {f"{ctx.period.year - 1}-12", str(ctx.period - 12)}
     rows = lm[lm["month"].isin(list(wanted)) & (lm["status"] == "active")]
     rows = rows.merge(ctx.loans[["loan_id", "operating_branch_id", "managing_branch_id"]], on="loan_id")
     rows = rows.assign(overdue_balance=rows["balance"].where(rows["dpd"] > 0, 0.0),

@@ -20,25 +20,27 @@ from postloan.marts.collection import roll_rates
 from postloan.marts.scope import scope_name
 from postloan.parameter_set import run_policy
 from postloan.policy import CLASS_ORDER, Policy
-from postloan.present import charts, fmt
+from postloan.present import charts, fmt, pack_overview
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, esc, heading, kpis, lead, table
 
 CLS = enum_labels("classification")
 
 SECTIONS = [
+    ("highlights", "要点"),
     ("resolutions_followup", "一、上次会议决议落实情况"),
-    ("asset_quality", "二、资产质量"),
-    ("warnings", "三、风险预警"),
-    ("inspections", "四、现场检查"),
-    ("monitoring", "五、批量监管"),
-    ("credit_recovery", "六、信用收回"),
-    ("collection", "七、逾期催收"),
-    ("legal", "八、法律时效"),
-    ("disposal", "九、不良处置"),
-    ("records", "十、档案与数据质量"),
-    ("handovers", "十一、工作移交"),
-    ("proposals", "十二、本次会议建议决议"),
+    ("overview", "二、总体情况与目标"),
+    ("asset_quality", "三、资产质量"),
+    ("warnings", "四、风险预警"),
+    ("inspections", "五、现场检查"),
+    ("monitoring", "六、批量监管"),
+    ("credit_recovery", "七、信用收回"),
+    ("collection", "八、逾期催收"),
+    ("legal", "九、法律时效"),
+    ("disposal", "十、不良处置"),
+    ("records", "十一、档案与数据质量"),
+    ("handovers", "十二、工作移交"),
+    ("proposals", "十三、本次会议建议决议"),
 ]
 
 
@@ -98,6 +100,15 @@ def show_header(pack: Pack):
                 ("不良率", fmt.pct(f["npl_ratio"])), ("关注类占比", fmt.pct(f["special_mention_ratio"])),
                 ("本月新发生不良", fmt.money(f["new_npl_balance"], "万元")),
                 ("待落实决议", f"{f['meeting_actions_open']} 项")]))
+
+
+# ---- 要点 and 二 (postloan.present.pack_overview) ---------------------------------------
+def show_highlights(pack: Pack):
+    pack_overview.show_highlights(pack, dict(SECTIONS))
+
+
+def show_overview(pack: Pack):
+    pack_overview.show_overview(pack)
 
 
 # ---- 1 ------------------------------------------------------------------------------
@@ -206,6 +217,7 @@ def show_asset_quality(pack: Pack):
                             f"不良率与关注类占比（近 {len(last)} 个月）", "比率", percent=True),
           charts.line_chart(last.index, {"贷款余额": (last["total_balance"] / fmt.UNITS[pack.unit]).tolist()},
                             f"贷款余额（近 {len(last)} 个月）", pack.unit))
+    pack_overview.show_breakdowns_and_exposures(pack)
 
 
 # ---- 3 ------------------------------------------------------------------------------

@@ -25,8 +25,10 @@ def _text(x, y, s, size=11, anchor="start", weight="normal") -> str:
 
 
 def hbars(labels: list[str], values: list[float | None], title: str, vmax: float = 100.0,
-          missing: str = "样本不足", width: int = 430) -> str:
-    """Horizontal bars, one per label, value written at the end; None is drawn as `missing`."""
+          missing: str = "样本不足", width: int = 430, ref: tuple[str, float] | None = None,
+          digits: int = 1) -> str:
+    """Horizontal bars, one per label, value written at the end; None is drawn as `missing`;
+    `ref` (label, value) draws a dashed reference line (e.g. the bank's average)."""
     label_w, row, top = 150, 17, 22
     plot_w = width - label_w - 40
     height = top + row * len(labels) + 18
@@ -40,8 +42,14 @@ def hbars(labels: list[str], values: list[float | None], title: str, vmax: float
         w = max(0.0, min(v, vmax)) / vmax * plot_w
         body.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
                     f'fill="#c8c8c8" stroke="#000" stroke-width="0.8"/>')
-        body.append(_text(label_w + w + 4, y + 12, f"{v:.1f}", 10))
+        body.append(_text(label_w + w + 4, y + 12, f"{v:.{digits}f}", 10))
     axis_y = top + row * len(labels) + 2
+    if ref is not None and ref[1] is not None:
+        x = label_w + max(0.0, min(ref[1], vmax)) / vmax * plot_w
+        body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" stroke="#000" stroke-width="1" '
+                    f'stroke-dasharray="4 3"/>')
+        body.append(_text(x, axis_y + 24, f"{ref[0]} {ref[1]:.{digits}f}", 9.5, "middle"))
+        height += 12
     body.append(f'<line x1="{label_w}" y1="{top}" x2="{label_w}" y2="{axis_y}" stroke="#000" stroke-width="0.8"/>')
     for tick in (0, vmax / 2, vmax):
         x = label_w + tick / vmax * plot_w
@@ -83,4 +91,44 @@ def trend(labels: list[str], values: list[float | None], title: str, vmax: float
                         + " ".join(f"{x:.1f},{y:.1f}" for x, y in seg) + '"/>')
     if not any(points):
         body.append(_text(width / 2, top + plot_h / 2, "各期均未评分", 10, "middle"))
+    return _svg(width, height, body, title)
+
+
+def waterfall(steps: list[tuple[str, float, str]], title: str, unit: str, width: int = 620, height: int = 230) -> str:
+    """A waterfall: `steps` are (label, value, kind) with kind `total` (a bar from 0), `up` or
+    `down` (a floating bar from the running level); each value written on its bar."""
+    left, right, top, bottom = 14, 10, 42, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    level, bars = 0.0, []
+    for label, v, kind in steps:
+        if kind == "total":
+            lo, hi, level = 0.0, v, v
+        elif kind == "up":
+            lo, hi, level = level, level + v, level + v
+        else:
+            lo, hi, level = level - v, level, level - v
+        bars.append((label, v, kind, min(lo, hi), max(lo, hi)))
+    vmax = max([b[4] for b in bars] + [1e-9])
+    vmin = min([b[3] for b in bars] + [0.0])
+    scale = plot_h / (vmax - vmin)
+    y0 = top + vmax * scale
+    slot = plot_w / len(bars)
+    body = [_text(width / 2, 14, title, 12, "middle", "bold"),
+            f'<line x1="{left}" y1="{y0:.1f}" x2="{left + plot_w}" y2="{y0:.1f}" stroke="#000" stroke-width="0.8"/>']
+    fills = {"total": "#7a7a7a", "up": "#ffffff", "down": "#c8c8c8"}
+    prev_level_y = None
+    for i, (label, v, kind, lo, hi) in enumerate(bars):
+        x = left + i * slot + slot * 0.15
+        w = slot * 0.7
+        y_hi, y_lo = top + (vmax - hi) * scale, top + (vmax - lo) * scale
+        body.append(f'<rect x="{x:.1f}" y="{y_hi:.1f}" width="{w:.1f}" height="{max(y_lo - y_hi, 0.8):.1f}" '
+                    f'fill="{fills[kind]}" stroke="#000" stroke-width="0.8"/>')
+        sign = "" if kind == "total" else ("+" if kind == "up" else "−")
+        body.append(_text(x + w / 2, y_hi - 4, f"{sign}{v:,.0f}", 9.5, "middle"))
+        body.append(_text(x + w / 2, top + plot_h + 14, label, 9.5, "middle"))
+        if prev_level_y is not None:
+            body.append(f'<line x1="{x - slot * 0.3:.1f}" y1="{prev_level_y:.1f}" x2="{x:.1f}" y2="{prev_level_y:.1f}" '
+                        f'stroke="#000" stroke-width="0.6" stroke-dasharray="2 2"/>')
+        prev_level_y = y_hi if kind in ("total", "up") else y_lo
+    body.append(_text(width - right, top + plot_h + 30, f"单位：{unit}；灰色为余额，白色为增加，浅灰为减少", 9, "end"))
     return _svg(width, height, body, title)

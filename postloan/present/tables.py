@@ -16,6 +16,8 @@ CSS = """
 .pl-table td { border-bottom: 1px solid #999; padding: 2px 8px; }
 table.pl-table.pl-table th, table.pl-table.pl-table td { text-align: left; }   /* above JupyterLab's right-aligned cells */
 table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.pl-table td.n, .pl-table td.s, .pl-table th.s { white-space: nowrap; }   /* no id, date, name or figure broken */
+.pl-table tr { break-inside: avoid; }
 .pl-lead { font-size: 14px; margin: 6px 0 8px 0; line-height: 1.6; }
 .pl-note { font-size: 11px; color: #333; }
 .pl-kpis { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0; }
@@ -23,6 +25,10 @@ table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-
 .pl-kpi b { display: block; font-size: 16px; }
 </style>
 """
+
+
+SHORT_CELL = 12        # characters: a cell this short never wraps (a branch name, an id, a date)
+SHORT_HEADER = 6
 
 
 def esc(value) -> str:
@@ -62,12 +68,15 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
     if df is None or len(df) == 0:
         return f'<p class="pl pl-note">{esc(empty)}</p>'
     shown = df if top_n is None else df.head(top_n)
-    head = "".join(f"<th>{esc(h)}</th>" for _, h, _ in columns)
+    head = "".join(f'<th class="s">{esc(h)}</th>' if len(h) <= SHORT_HEADER else f"<th>{esc(h)}</th>"
+                   for _, h, _ in columns)
     rows = []
     for _, r in shown.iterrows():
         cells = []
         for col, _, kind in columns:
             text, cls = _cell(r.get(col), kind)
+            if not cls and len(text) <= SHORT_CELL:       # short text (ids, dates, names, states): one line
+                cls = "s"
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""

@@ -100,13 +100,14 @@ def against_targets(frame: pd.DataFrame, month: str, scope: str, actual: dict, y
         if r.key.endswith("_max"):
             base = r.key[:-4]
             a = actual.get(base)
-            out.append({"key": r.key, "actual": a, "target": r.value, "pace": None,
-                        "gap": None if a is None else a - r.value, "missed": a is not None and a > r.value})
+            gap = None if a is None else (a - r.value if "ratio" in r.key else round(a - r.value, 2))
+            out.append({"key": r.key, "actual": a, "target": r.value, "pace": None, "gap": gap,
+                        "missed": a is not None and a > r.value})
         else:
             method = r.key[5:] if r.key.startswith("plan_") else None
             a = float(actual.get("recovered_cash_ytd", 0.0)) if r.key == "cash_recovery" else \
                 float(ytd_by_method.get(method, 0.0))
             pace = r.value * p.month / 12
-            out.append({"key": r.key, "actual": a, "target": r.value, "pace": pace, "gap": a - pace,
-                        "missed": a < pace})
+            out.append({"key": r.key, "actual": round(a, 2), "target": r.value, "pace": round(pace, 2),
+                        "gap": round(a - pace, 2), "missed": a < pace})
     return out

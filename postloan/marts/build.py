@@ -130,7 +130,9 @@ def management_figures(m: Marts, scope: str, snap: pd.DataFrame, so_far: dict) -
         f.update(exposures.provision_figures(snap, st))
         f["top_customers_share"] = exposures.concentration(snap, int(st["top_customers"]))
     if "targets" in m.tables and len(m["targets"]):
-        f["targets"] = [_rounded(x) for x in targets_against(m["targets"], m.month, scope, {**so_far, **f}, by_method)]
+        rows = targets_against(m["targets"], m.month, scope, {**so_far, **f}, by_method)
+        if rows:                                    # a scope without targets shows none
+            f["targets"] = rows
     return f
 
 

@@ -49,7 +49,7 @@ def highlights(f: dict, snap: pd.DataFrame, deadlines: pd.DataFrame, end: pd.Tim
         if t["key"].endswith("_max"):
             ratio = "ratio" in t["key"]
             show = _pct if ratio else _wan
-            add("target_missed", "overview", f"{label}{show(t['actual'])}，超过目标 {show(t['target'])}"
+            add("target_missed", "overview", f"{label} {show(t['actual'])}，超过目标上限 {show(t['target'])}，高出 "
                                              f"{_pts(t['gap']) if ratio else _wan(t['gap'])}。")
         else:
             add("target_missed", "overview", f"{label}年内累计 {_wan(t['actual'])}，按进度应达 {_wan(t['pace'])}，"

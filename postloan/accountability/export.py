@@ -8,6 +8,7 @@ import pandas as pd
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
 from postloan.present.excel import write_workbook
+from postloan.present.fmt import duty_ref
 
 DRAFT = "本材料为系统生成的责任认定建议稿，仅供责任认定委员会审议，不构成最终处理决定。"
 
@@ -52,7 +53,7 @@ def write_register(m: Marts, scope: str, path: Path) -> Path:
             "履行日": lapses["done_date"].dt.date, "状态": lapses["status_cn"],
             "逾期天数": lapses["days_late"], "责任人": lapses["officer_id"].map(lambda o: f"{names.get(o, '')}（{o}）" if isinstance(o, str) else "无人管户"),
             "严重程度": lapses["severity_cn"], "计分": lapses["points"],
-            "计入认定": lapses["counted"].map({True: "是", False: "否（违约后）"}), "编号": lapses["ref"],
+            "计入认定": lapses["counted"].map({True: "是", False: "否（违约后）"}), "编号": lapses["ref"].map(duty_ref),
             "委员会认定": "", "申诉": ""})))
     if len(det):
         sheets.append(("责任认定", pd.DataFrame({
@@ -66,7 +67,7 @@ def write_register(m: Marts, scope: str, path: Path) -> Path:
     if len(ok):
         sheets.append(("尽职证据", pd.DataFrame({"案件编号": ok["case_id"], "工号": ok["officer_id"], "职责": ok["duty_cn"],
                                              "应履行日": ok["due_date"].dt.date, "履行日": ok["done_date"].dt.date,
-                                             "编号": ok["ref"]})))
+                                             "编号": ok["ref"].map(duty_ref)})))
     return write_workbook(path, sheets)
 
 

@@ -100,7 +100,7 @@ def case_page_html(m: Marts, case_id: str) -> str:
             ("duty_cn", "事项", None), ("due_date", "日期", "date"), ("detail", "说明", None), ("who", "接收人", None)]))
     lp = lp.assign(who=lp["officer_id"].map(lambda o: _officer(m, o)))
     parts.append("<h3 class='pl'>失职事项</h3>" + table(lp, [
-        ("duty_cn", "职责", None), ("stage_cn", "环节", None), ("ref", "编号", None), ("due_date", "应履行日", "date"),
+        ("duty_cn", "职责", None), ("stage_cn", "环节", None), ("ref", "编号", "ref"), ("due_date", "应履行日", "date"),
         ("done_date", "履行日", "date"), ("status_cn", "状态", None), ("days_late", "逾期天数", "int"),
         ("who", "责任人", None), ("severity_cn", "严重程度", None)], None, "未发现失职事项。"))
     det = det.assign(who=det["officer_id"].map(lambda o: _officer(m, o)))

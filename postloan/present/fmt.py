@@ -48,3 +48,51 @@ def day(ts) -> str:
 def month_cn(month: str) -> str:
     p = pd.Period(month, "M")
     return f"{p.year} 年 {p.month} 月"
+
+
+def period_of(window: str, start) -> str:
+    """A duty window as a person names it: 2025年1月, 2025年第1季度, 2025年."""
+    p = pd.Timestamp(start)
+    return {"month": f"{p.year}年{p.month}月", "quarter": f"{p.year}年第{(p.month - 1) // 3 + 1}季度",
+            "year": f"{p.year}年"}.get(window, p.strftime("%Y-%m-%d"))
+
+
+def duty_ref(ref) -> str:
+    """A duty reference of the rule engine (`routine:month:C015`, `quarter:2025-01-01`,
+    `npl:L1`, `L1:contract`, `C3:2025-10-16`, …) as a person recognises it: 检查类型, 期间,
+    客户 or 借据, 档案类型. Plain ids (a warning, an inspection, a guarantee) are kept."""
+    import re
+    from postloan.glossary import enum_labels, term_labels
+    if ref is None or (not isinstance(ref, str) and pd.isna(ref)):
+        return ""
+    kinds, windows = enum_labels("inspection_kind"), term_labels("inspection_window")
+    docs, duties = term_labels("archive_doc_type"), term_labels("duty")
+    parts = str(ref).split(":")
+    out, i = [], 0
+    while i < len(parts):
+        p = parts[i]
+        nxt = parts[i + 1] if i + 1 < len(parts) else None
+        if p in windows and nxt and re.fullmatch(r"\d{4}-\d{2}-\d{2}", nxt):
+            out.append(period_of(p, nxt))
+            i += 2
+            continue
+        if p in kinds:
+            label = kinds[p]
+            if nxt in windows:
+                label += f"（{windows[nxt]}）"
+                i += 1
+            out.append(label)
+        elif p in windows:
+            out.append(windows[p])
+        elif p == "npl":
+            out.append("不良贷款")
+        elif p in docs:
+            out.append(docs[p])
+        elif p in duties:
+            out.append(duties[p])
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", p):
+            out.append(f"{p} 起")
+        else:
+            out.append(p)
+        i += 1
+    return " · ".join(out)

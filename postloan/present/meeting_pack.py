@@ -437,10 +437,10 @@ def show_records(pack: Pack):
                f"数据质量提示 {len(dq)} 项。"))
     by = a.groupby("doc_type").agg(missing=("defect", lambda s: int((s == "missing").sum())),
                                    late=("defect", lambda s: int((s == "late").sum()))).reset_index()
-    _show(table(by, [("doc_type", "档案类型", None), ("missing", "缺失", "int"), ("late", "逾期归档", "int")]))
+    _show(table(by, [("doc_type", "档案类型", "term:archive_doc_type"), ("missing", "缺失", "int"), ("late", "逾期归档", "int")]))
     miss = a[a["defect"] == "missing"].sort_values("days_late", ascending=False)
     _show("<h3 class='pl'>缺失档案</h3>", table(miss.assign(officer=pack.officer(miss["officer_id"])), [
-        ("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("doc_type", "档案类型", None),
+        ("loan_id", "借据号", None), ("customer_name", "客户名称", None), ("doc_type", "档案类型", "term:archive_doc_type"),
         ("due_date", "应归档日", "date"), ("days_late", "逾期天数", "int"), ("officer", "责任人", None)], pack.top_n))
     _show("<h3 class='pl'>数据质量</h3>", table(dq, [("label", "检查项", None), ("loan_id", "借据号", None),
                                                    ("customer_id", "客户号", None), ("detail", "说明", None)],

@@ -203,6 +203,6 @@ def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
         display(HTML(head + box + lead(*notes) + _indicator_table(book, ind)
                      + _charts(ind, trend_by.get(r.officer_id, hist.iloc[:0]))
                      + "<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [
-                         ("duty_cn", "事项", None), ("ref", "编号", None), ("customer_id", "客户号", None),
+                         ("duty_cn", "事项", None), ("ref", "编号", "ref"), ("customer_id", "客户号", None),
                          ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")],
                          book.top_n, "本期没有未达标事项。")))

@@ -5,7 +5,7 @@ import html
 
 import pandas as pd
 
-from postloan.glossary import enum_labels
+from postloan.glossary import enum_labels, term_labels
 from postloan.present import fmt
 
 CSS = """
@@ -58,12 +58,18 @@ def _cell(v, kind):
     if kind and kind.startswith("enum:"):
         labels = enum_labels(kind[5:])
         return esc(labels.get(v, v)), ""
+    if kind and kind.startswith("term:"):
+        labels = term_labels(kind[5:])
+        return esc(labels.get(v, v)), ""
+    if kind == "ref":
+        return esc(fmt.duty_ref(v)), ""
     return esc(v), ""
 
 
 def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empty: str = "本月无。") -> str:
     """`columns`: (column, Chinese header, kind) with kind in money (万元), money_yuan, pct,
-    int, date, enum:<name>, or None for text. Shows the first `top_n` rows and says how
+    int, date, enum:<name>, term:<group> (the suite's own codes), ref (a duty reference,
+    postloan.present.fmt.duty_ref), or None for text. Shows the first `top_n` rows and says how
     many more there are."""
     if df is None or len(df) == 0:
         return f'<p class="pl pl-note">{esc(empty)}</p>'

@@ -154,7 +154,7 @@ def show_assumptions(m: Marts, scope: str):
     a = m["workout_assumptions"]
     display(HTML("<h2 class='pl'>估值假设</h2>" + lead("以下参数来自本次运行的 parameters/workout_policy.yaml 快照，"
                                                    "[M] 类参数为行业经验估计，须以本行处置数据校准。")
-                 + table(a, [("key", "参数", None), ("value", "取值", None)])))
+                 + table(a, [("label" if "label" in a else "key", "参数", None), ("value", "取值", None)])))
 
 
 def show_book(m: Marts, scope: str, top_n: int | None = None):

@@ -10,6 +10,7 @@ from postloan.glossary import enum_labels, term_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
 from postloan.present.excel import write_workbook
+from postloan.present.fmt import duty_ref
 
 DUTY_CN = term_labels("duty")
 
@@ -79,7 +80,7 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
     sheet["同类中位数"] = t["peer_median"].to_numpy()
     d = scope_frame(m["scorecard_duties"], scope)
     detail = pd.DataFrame({
-        "工号": d["officer_id"].to_numpy(), "事项": d["duty"].map(DUTY_CN).to_numpy(), "编号": d["ref"].to_numpy(),
+        "工号": d["officer_id"].to_numpy(), "事项": d["duty"].map(DUTY_CN).to_numpy(), "编号": d["ref"].map(duty_ref).to_numpy(),
         "客户号": d["customer_id"].to_numpy(), "借据号": d["loan_id"].to_numpy(),
         "应完成日": d["due_date"].dt.date.to_numpy(), "完成日": d["done_date"].dt.date.to_numpy(),
         "逾期天数": d["days_late"].to_numpy(), "达标": d["ok"].map({1.0: "是", 0.0: "否"}).to_numpy(),

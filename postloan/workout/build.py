@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel
 
-from postloan.glossary import term_labels
+from postloan.glossary import enum_labels, term_labels
 from postloan.marts.build import Marts
 from postloan.marts.context import MonthContext
 from postloan.rules.collection import paid_by_promised_date
@@ -58,24 +58,57 @@ def build_transfer_history(ctx: MonthContext) -> pd.DataFrame:
     return g
 
 
+# the enumeration whose codes a parameter's keys (or list values) are
+_KEY_ENUMS = {"realisation": "collateral_kind", "guarantor_rate": "guarantor_kind", "unsecured_rate": "customer_type",
+              "small_claim_limit": "customer_type", "kinds": "collateral_kind", "real_estate_kinds": "collateral_kind",
+              "equity_kinds": "collateral_kind"}
+
+
+def _param_label(parts: list[str]) -> str:
+    names, routes = term_labels("workout_parameter"), term_labels("workout_route")
+    out = []
+    for i, part in enumerate(parts):
+        parent = parts[i - 1] if i else None
+        if parent in _KEY_ENUMS:
+            out.append(enum_labels(_KEY_ENUMS[parent]).get(part, part))
+        elif parent == "routes" and part in routes:
+            out.append(routes[part])
+        else:
+            out.append(names.get(part, part))
+    return "·".join(out)
+
+
+def _param_value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        enum = _KEY_ENUMS.get(key)
+        labels = enum_labels(enum) if enum else {}
+        return "、".join(labels.get(v, str(v)) for v in value) if value else "（无）"
+    if isinstance(value, float) and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return str(value)
+
+
 def assumptions(cfg: WorkoutConfig) -> pd.DataFrame:
-    """Mart `workout_assumptions`: every valuation default of the run, flattened (估值假设)."""
+    """Mart `workout_assumptions`: every valuation default of the run, flattened (估值假设):
+    `key` (the YAML path), `label` and `value` as a reader sees them (Chinese, no codes)."""
     rows = []
 
-    def walk(prefix, obj):
+    def walk(parts, obj):
         if isinstance(obj, BaseModel):
             for k in type(obj).model_fields:
-                walk(f"{prefix}.{k}" if prefix else k, getattr(obj, k))
+                walk(parts + [k], getattr(obj, k))
         elif isinstance(obj, dict):
             for k, v in obj.items():
-                walk(f"{prefix}.{k}", v)
+                walk(parts + [str(k)], v)
         elif isinstance(obj, list) and obj and isinstance(obj[0], BaseModel):
             for i, v in enumerate(obj):
-                walk(f"{prefix}[{i}]", v)
+                walk(parts + [str(i)], v)
         else:
-            rows.append({"key": prefix, "value": str(obj)})
+            rows.append({"key": ".".join(parts), "label": _param_label(parts), "value": _param_value(parts[-1], obj)})
     for section in ("cases", "valuation", "routes", "sensitivity", "write_off", "package", "foreclosed_assets"):
-        walk(section, getattr(cfg, section))
+        walk([section], getattr(cfg, section))
     return pd.DataFrame(rows)
 
 

@@ -84,7 +84,7 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
                               "现值": pools["pv"], "本行自有估值": pools["bank_value"], "差额": pools["difference"]})
     a = m["workout_assumptions"]
     sheets = [("案件", cases), ("路径比较", routes), ("转让包定价", package), ("资产证券化", abs_sheet), ("核销候选", writeoff), ("账销案存", kept),
-              ("抵债资产", assets), ("估值假设", pd.DataFrame({"参数": a["key"], "取值": a["value"]}))]
+              ("抵债资产", assets), ("估值假设", pd.DataFrame({"参数": a["label"], "取值": a["value"]}))]
     return write_workbook(path, sheets)
 
 

@@ -1,0 +1,38 @@
+"""Everything a reader sees is in Chinese: no enumeration code of the contract and no raw duty
+reference (`routine:month:C015`, `quarter:2025-01-01`) in any cell or sentence of any
+published page of any product."""
+from __future__ import annotations
+
+import html
+import re
+
+from postloan.glossary import enum_labels, enum_names, term_labels
+
+RAW_REF = re.compile(r"\b(?:routine|first|special|extended|month|quarter|year|npl):[A-Za-z0-9-]+")
+
+
+def _visible_text(page: str) -> str:
+    page = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<img\b[^>]*>", " ", page, flags=re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _codes() -> set[str]:
+    codes = {c for e in enum_names() for c in enum_labels(e)}
+    codes |= set(term_labels("archive_doc_type"))
+    return {c for c in codes if isinstance(c, str) and not c.isupper()}    # not the industry letters A–T
+
+
+def test_no_published_page_shows_a_code_or_a_raw_reference(published_run):
+    codes = _codes()
+    pages = sorted(published_run.rglob("*.html"))
+    products = {p.relative_to(published_run).parts[0] for p in pages}
+    assert {"meeting_pack", "scorecards", "accountability", "workout"} <= products
+    found = {}
+    for page in pages:
+        text = _visible_text(page.read_text(encoding="utf-8"))
+        for token in re.findall(r"[A-Za-z_][A-Za-z0-9_:.\-]*", text):
+            parts = set(re.split(r"[.:]", token))
+            if parts & codes or RAW_REF.search(token):
+                found.setdefault(token, str(page.relative_to(published_run)))
+    assert not found, f"codes or raw references on published pages: {dict(list(found.items())[:20])}"

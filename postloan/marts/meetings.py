@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from postloan.marts.context import MonthContext
+from postloan.rules import attribution
 
 
 def build_meeting_actions_status(ctx: MonthContext) -> pd.DataFrame:
@@ -25,6 +26,10 @@ def build_meeting_actions_status(ctx: MonthContext) -> pd.DataFrame:
     managing = ctx.branches.set_index("branch_id")["managing_branch_id"]
     a["operating_branch_id"] = a["branch_id"]
     a["managing_branch_id"] = a["branch_id"].map(managing)
+    # a resolution without an owner is the meeting branch's head's to carry out
+    heads = attribution.branch_heads(ctx.officers, a["branch_id"], [ctx.end] * len(a))
+    a["owner_is_head"] = a["owner_officer_id"].isna() & pd.notna(heads)
+    a["owner_officer_id"] = a["owner_officer_id"].astype(object).where(a["owner_officer_id"].notna(), heads)
     a["owner_name"] = a["owner_officer_id"].map(ctx.officer_names())
     return a.reset_index(drop=True)
 

@@ -118,15 +118,20 @@ def show_resolutions_followup(pack: Pack):
     prev = a[a["meeting_month"] < pack.month]
     f = pack.figures
     done_now = prev[(prev["state"] == "done") & (prev["done_date"] >= pd.Period(pack.month).start_time)]
-    _show(lead(f"截至本月末，以往例会决议事项尚未完成 {f['meeting_actions_open']} 项，其中已逾期 {f['meeting_actions_overdue']} 项；",
-               f"本月完成 {len(done_now)} 项。"))
     labels = {"open": "未到期", "overdue": "已逾期", "done": "已完成"}
     todo = prev[prev["state"].isin(["open", "overdue"])].sort_values(["state", "due_date"], ascending=[False, True])
-    todo = todo.assign(state_cn=todo["state"].map(labels), owner=pack.officer(todo["owner_officer_id"]),
+    this_month = int(a.loc[a["meeting_month"] == pack.month, "open_at_end"].sum())
+    _show(lead(f"截至本月末，例会决议尚未完成 {f['meeting_actions_open']} 项，其中已逾期 {f['meeting_actions_overdue']} 项；"
+               f"以往会议的决议本月完成 {len(done_now)} 项，尚未完成 {len(todo)} 项（列于下表）"
+               + (f"，另有本月会议新作出的决议 {this_month} 项。" if this_month else "。")))
+    head = todo.get("owner_is_head", pd.Series(False, index=todo.index)).fillna(False).astype(bool)
+    todo = todo.assign(state_cn=todo["state"].map(labels),
+                       owner=pack.officer(todo["owner_officer_id"]).where(~head, pack.officer(todo["owner_officer_id"]) + "（机构负责人）"),
                        meeting=pack.branch(todo["branch_id"]))
     _show(table(todo, [("action_id", "编号", None), ("meeting_month", "会议月份", None), ("meeting", "会议机构", None),
                        ("item", "决议事项", None), ("owner", "责任人", None), ("due_date", "完成时限", "date"),
-                       ("state_cn", "状态", None)], pack.top_n, "没有未完成的决议事项。"))
+                       ("state_cn", "状态", None)], pack.top_n, "没有未完成的决议事项。"),
+          lead("决议未指定责任人的，由会议机构负责人负责落实。") if head.any() else "")
 
 
 # ---- 2 ------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from postloan.marts import (collection, comparisons, credit_recovery, disposal, exposures, handovers, highlights,
-                            inspections,
+from postloan.marts import (collection, comparisons, credit_recovery, disposal, exposures, forbearance, handovers,
+                            highlights, inspections,
                             legal, meetings, monitoring, npl_movement, portfolio, records, warnings)
 from postloan.marts.context import MonthContext
 from postloan.marts.scope import scope_frame
@@ -43,6 +43,7 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
     t["warning_effectiveness"] = warnings.build_warning_effectiveness(ctx)
     t["inspection_duties"] = inspections.build_inspection_duties(ctx)
     t["inspection_quality"] = inspections.build_inspection_quality(ctx)
+    t["inspections_done"] = inspections.build_inspections_done(ctx)
     t["agency_exposure"] = monitoring.build_agency_exposure(ctx, snap)
     t["monitoring_exceptions"] = monitoring.build_monitoring_exceptions(ctx, snap, t["agency_exposure"])
     t["maturities"] = credit_recovery.build_maturities(ctx, snap)
@@ -50,7 +51,10 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
     t["collection_cases"] = collection.build_collection_cases(ctx, snap)
     t["collection_actions_month"] = collection.build_collection_actions_month(ctx)
     t["promises"] = collection.build_promises(ctx)
+    t["collection_timeliness"] = collection.first_action_timeliness(snap, extract["collection_actions"], ctx.end, policy)
+    t["forbearance"] = forbearance.build_forbearance(ctx, snap)
     t["legal_deadlines"] = legal.build_legal_deadlines(ctx, snap)
+    t["legal_cases_open"] = legal.build_legal_cases(ctx, t["legal_deadlines"])
     t["recoveries_ytd"] = disposal.build_recoveries_ytd(ctx)
     t["archive_defects"] = records.build_archive_defects(ctx)
     t["data_quality"] = records.build_data_quality(ctx, snap)

@@ -76,3 +76,53 @@ def roll_rates(snap: pd.DataFrame, bands: list) -> pd.DataFrame:
         rows.append({"band": b, "balance_p": total, "cure_rate": cured / total if total else None,
                      "roll_rate": rolled / total if total else None, "loans": len(g)})
     return pd.DataFrame(rows)
+
+
+RIGHT_PARTY_OUTCOMES = ("contacted", "promise_to_pay", "partial_payment", "refused")
+
+
+def first_action_timeliness(snap: pd.DataFrame, actions: pd.DataFrame, end: pd.Timestamp, policy) -> pd.DataFrame:
+    """Loans whose overdue spell began in M (dpd > 0 at M, 0 or not on the book at P): the
+    spell's first day, the first collection action due (rules.duties.collection_start_due)
+    and taken, and whether it was on time; a duty not yet due at M's end is `pending`."""
+    from postloan.rules.duties import collection_start_due
+    a = snap[snap["active"] & (snap["dpd"] > 0) & (snap["dpd_p"].fillna(0) == 0)]
+    start = end - pd.to_timedelta(a["dpd"] - 1, unit="D")
+    due = collection_start_due(start, policy)
+    act = actions[actions["loan_id"].isin(a["loan_id"])][["loan_id", "action_time"]]
+    act = act.merge(pd.DataFrame({"loan_id": a["loan_id"].to_numpy(), "start": start.to_numpy()}), on="loan_id")
+    first = act[act["action_time"] >= act["start"]].groupby("loan_id")["action_time"].min()
+    out = a[["loan_id", "customer_name", "balance", "dpd", "officer_id", "operating_branch_id", "managing_branch_id"]].copy()
+    out["spell_start"], out["due_date"] = start.to_numpy(), due.to_numpy()
+    out["first_action"] = out["loan_id"].map(first).to_numpy()
+    done_by_due = out["first_action"].notna() & (out["first_action"].dt.normalize() <= out["due_date"])
+    out["status"] = np.where(done_by_due, "on_time", np.where(out["due_date"] > end, "pending", "late"))
+    return out.reset_index(drop=True)
+
+
+def collection_effectiveness(actions_month: pd.DataFrame, promises: pd.DataFrame, timeliness: pd.DataFrame) -> dict:
+    """First action on time (of the spells whose first action was due by M's end), the
+    right-party contact rate of M's actions (the borrower reached), the promises kept rate."""
+    due = timeliness[timeliness["status"] != "pending"]
+    rpc = (actions_month["contacted_party"] == "borrower") & actions_month["outcome"].isin(RIGHT_PARTY_OUTCOMES)
+    return {"first_action_due": int(len(due)), "first_action_on_time": int((due["status"] == "on_time").sum()),
+            "first_action_on_time_rate": float((due["status"] == "on_time").mean()) if len(due) else None,
+            "actions": int(len(actions_month)), "right_party_contacts": int(rpc.sum()),
+            "right_party_contact_rate": float(rpc.mean()) if len(actions_month) else None,
+            "promises_due": int(len(promises)), "promises_kept": int(promises["kept"].sum()) if len(promises) else 0,
+            "promises_kept_rate": float(promises["kept"].mean()) if len(promises) else None}
+
+
+def by_agency(actions_month: pd.DataFrame, promises: pd.DataFrame) -> pd.DataFrame:
+    """Per outsourcing agency (委外催收机构): actions in M, right-party contacts and rate,
+    promises due in M and kept."""
+    a = actions_month[actions_month["agency_name"].notna()]
+    if a.empty:
+        return pd.DataFrame(columns=["agency_name", "actions", "right_party", "rate", "promises_due", "promises_kept"])
+    rpc = (a["contacted_party"] == "borrower") & a["outcome"].isin(RIGHT_PARTY_OUTCOMES)
+    g = a.assign(rpc=rpc).groupby("agency_name").agg(actions=("action_id", "size"), right_party=("rpc", "sum"))
+    g["rate"] = g["right_party"] / g["actions"]
+    p = promises[promises["agency_name"].notna()] if "agency_name" in promises else promises.iloc[:0]
+    pg = p.groupby("agency_name").agg(promises_due=("action_id", "size"), promises_kept=("kept", "sum"))
+    g = g.join(pg, how="left").fillna({"promises_due": 0, "promises_kept": 0})
+    return g.sort_values("actions", ascending=False).reset_index()

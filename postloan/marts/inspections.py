@@ -170,3 +170,22 @@ def build_inspection_quality(ctx: MonthContext) -> pd.DataFrame:
                     managing_branch_id=g["customer_id"].map(c["managing_branch_id"]))[
         ["inspection_id", "customer_id", "kind", "completed_date", "officer_id", "quality_grade",
          "operating_branch_id", "managing_branch_id"]]
+
+
+def build_inspections_done(ctx: MonthContext) -> pd.DataFrame:
+    """Mart `inspections_done` — grain: inspection completed in M (every kind, 尽职监督检查
+    included), with the customer's scope keys."""
+    ins = ctx.extract["inspections"]
+    d = ins[ctx.in_month(ins["completed_date"]).to_numpy(dtype=bool)]
+    c = ctx.customers.set_index("customer_id")
+    return d.assign(operating_branch_id=d["customer_id"].map(c["operating_branch_id"]),
+                    managing_branch_id=d["customer_id"].map(c["managing_branch_id"])).reset_index(drop=True)
+
+
+def inspections_by_kind(done: pd.DataFrame) -> pd.DataFrame:
+    """Per inspection kind: inspections done, on site, and the on-site share."""
+    g = done.groupby("kind", observed=True).agg(done=("inspection_id", "size"),
+                                                on_site=("on_site", lambda s: int(s.fillna(False).astype(bool).sum())))
+    g = g[g["done"] > 0].reset_index()
+    g["on_site_share"] = g["on_site"] / g["done"]
+    return g

@@ -46,3 +46,23 @@ def build_legal_deadlines(ctx: MonthContext, snap: pd.DataFrame) -> pd.DataFrame
 def limitation_expiring_count(deadlines: pd.DataFrame, days: int) -> int:
     lim = deadlines[deadlines["kind"] == "limitation"]
     return int(((lim["days_left"] > 0) & (lim["days_left"] <= days)).sum())
+
+
+def build_legal_cases(ctx: MonthContext, deadlines: pd.DataFrame) -> pd.DataFrame:
+    """Mart `legal_cases_open` — grain: legal case open at the end of M (filed by then, not
+    closed or withdrawn): its stage, the date the stage began (filed → judged → enforcing →
+    terminated), the days in it, and the loan's next legal deadline after M."""
+    lc = ctx.extract["legal_cases"]
+    lc = lc[(lc["filed_date"] <= ctx.end) & ~lc["status"].isin(["closed", "withdrawn"])].copy()
+    stage_start = lc["filed_date"]
+    for col in ("judgment_date", "enforcement_filed_date", "terminated_date"):
+        if col in lc:
+            stage_start = lc[col].where(lc[col].notna() & (lc[col] <= ctx.end), stage_start)
+    lc["stage_start"] = stage_start
+    lc["days_in_stage"] = (ctx.end - lc["stage_start"]).dt.days
+    ahead = deadlines[deadlines["deadline"] > ctx.end].sort_values("deadline").drop_duplicates("loan_id")
+    lc = lc.merge(ahead[["loan_id", "deadline", "kind_label"]].rename(
+        columns={"deadline": "next_deadline", "kind_label": "next_deadline_kind"}), on="loan_id", how="left")
+    lc = lc.merge(ctx.loans[["loan_id", "customer_id", "customer_name", "operating_branch_id", "managing_branch_id"]],
+                  on="loan_id", how="left")
+    return lc.sort_values(["days_in_stage"], ascending=False).reset_index(drop=True)

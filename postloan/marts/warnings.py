@@ -82,3 +82,34 @@ def build_warning_effectiveness(ctx: MonthContext) -> pd.DataFrame:
     new["first_warning_date"] = pd.to_datetime(lookup(new["loan_id"], first["identified_date"]))
     new["days_before"] = (new["npl_month_end"] - new["first_warning_date"]).dt.days
     return new.rename(columns={"month": "npl_month"}).reset_index(drop=True)
+
+
+AGE_BANDS = [(0, 30, "30 天以内"), (31, 90, "31–90 天"), (91, 180, "91–180 天"), (181, None, "180 天以上")]
+
+
+def open_by_source(w: pd.DataFrame) -> pd.DataFrame:
+    """Warnings open at the end of M by source × level."""
+    o = w[w["open_at_end"]]
+    t = o.pivot_table(index="source", columns="level", values="warning_id", aggfunc="size", fill_value=0,
+                      observed=True).reindex(columns=["red", "orange", "yellow"], fill_value=0)
+    t["total"] = t.sum(axis=1)
+    return t.reset_index()
+
+
+def open_by_age(w: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Warnings open at the end of M by days since identified, in named bands (30 天以内 …)."""
+    o = w[w["open_at_end"]]
+    age = (end - o["identified_date"]).dt.days
+    rows = []
+    for lo, hi, label in AGE_BANDS:
+        m = (age >= lo) & ((age <= hi) if hi is not None else True)
+        rows.append({"band": label, "n": int(m.sum()), "red": int((m & (o["level"] == "red")).sum())})
+    return pd.DataFrame(rows)
+
+
+def release_reasons(w: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Warnings released in M by the reason given, with the days they stayed open."""
+    r = w[(w["released_date"] >= start) & (w["released_date"] <= end)]
+    days = (r["released_date"] - r["identified_date"]).dt.days
+    g = r.assign(days=days).groupby("release_reason").agg(n=("warning_id", "size"), days=("days", "median"))
+    return g.sort_values("n", ascending=False).reset_index()

@@ -20,7 +20,7 @@ from postloan.marts.collection import roll_rates
 from postloan.marts.scope import scope_name
 from postloan.parameter_set import run_policy
 from postloan.policy import CLASS_ORDER, Policy
-from postloan.present import charts, fmt, pack_overview
+from postloan.present import charts, fmt, pack_details, pack_overview
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, esc, heading, kpis, lead, table
 
@@ -229,7 +229,7 @@ def show_asset_quality(pack: Pack):
 def show_warnings(pack: Pack):
     w, f = pack.m("warning_lifecycle"), pack.figures
     start = pd.Period(pack.month).start_time
-    _show(lead(f"本月新识别风险预警信号 {f['warnings_identified']} 个，报告时限在本月而逾期报告 {f['warnings_reported_late']} 个，",
+    _show(lead(f"本月新识别风险预警信号 {f['warnings_identified']} 个，本月应报告的预警中超时限 {f['warnings_reported_late']} 个，",
                f"本月解除 {f['warnings_released']} 个，月末仍未解除 {f['warnings_open_end']} 个。"))
     lv = enum_labels("warning_level")
     new = w[w["identified_date"] >= start]
@@ -266,6 +266,7 @@ def show_warnings(pack: Pack):
     warned = eff[eff["warned"]]
     _show(lead(f"预警有效性：近 {pack.policy.warning_effectiveness.lookback_months} 个月新发生不良 {len(eff)} 笔，其中事先有预警 {len(warned)} 笔"
                + (f"，预警早于不良中位 {int(warned['days_before'].median())} 天。" if len(warned) else "。")))
+    pack_details.warnings_detail(pack)
 
 
 # ---- 4 ------------------------------------------------------------------------------
@@ -294,6 +295,7 @@ def show_inspections(pack: Pack):
     grades = q.groupby("quality_grade").size().reindex(list(enum_labels("quality_grade")), fill_value=0)
     _show(f"<h3 class='pl'>检查质量抽查（近 {pack.policy.inspection.quality_lookback_months} 个月）</h3>",
           table(grades.rename("n").reset_index(), [("quality_grade", "质量等级", "enum:quality_grade"), ("n", "份数", "int")]))
+    pack_details.inspections_by_kind(pack)
 
 
 # ---- 5 ------------------------------------------------------------------------------
@@ -337,6 +339,7 @@ def show_credit_recovery(pack: Pack):
         ("event_cn", "事项", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
         ("maturity_date", "原到期日", "date"), ("extended_maturity_date", "展期后到期日", "date"),
         ("event_amount", "提前还款金额（万元）", "money")], pack.top_n))
+    pack_details.forbearance_detail(pack)
 
 
 # ---- 7 ------------------------------------------------------------------------------
@@ -366,6 +369,7 @@ def show_collection(pack: Pack):
         ("action_id", "记录号", None), ("loan_id", "借据号", None), ("customer_name", "客户名称", None),
         ("action_time", "时间", None), ("channel", "方式", "enum:collection_channel"), ("issue", "问题", None),
         ("officer", "催收人", None)], pack.top_n, "本月未发现违规催收行为。"))
+    pack_details.collection_detail(pack)
 
 
 # ---- 8 ------------------------------------------------------------------------------
@@ -400,6 +404,7 @@ def show_legal(pack: Pack):
         ("party", "保证人/案号", None), ("deadline", "届满日", "date"), ("claim", "债权金额（万元）", "money"),
         ("wo", "已核销", None), ("officer", "届满时管户人", None), ("note", "说明", None)],
         None, "没有已届满的法律期限。"))
+    pack_details.legal_case_register(pack)
 
 
 # ---- 9 ------------------------------------------------------------------------------
@@ -433,6 +438,7 @@ def show_disposal(pack: Pack):
                    f"其中超过法定处置期限 {int(fa['overdue'].sum()) if len(fa) else 0} 项。"),
               table(by, [("recommended_cn", "建议路径", None), ("n", "笔数", "int"), ("claim", "债权（万元）", "money"),
                          ("pv", "现值（万元）", "money")], None, "本月没有清收处置案件。"))
+    pack_details.disposal_economics(pack)
 
 
 # ---- 10 -----------------------------------------------------------------------------

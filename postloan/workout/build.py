@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from postloan.glossary import enum_labels, term_labels
 from postloan.marts.build import Marts
 from postloan.marts.context import MonthContext
+from postloan.marts.disposal import claims_before
 from postloan.rules.collection import paid_by_promised_date
 from postloan.workout.actions import build_actions
 from postloan.workout.cases import build_workout_cases
@@ -47,10 +48,7 @@ def build_transfer_history(ctx: MonthContext) -> pd.DataFrame:
     if t.empty:
         return pd.DataFrame(columns=["product", "guarantee_type", "transfers", "price", "claim", "ratio",
                                      "operating_branch_id", "managing_branch_id"])
-    lm = ctx.extract["loan_month"]
-    t["month_before"] = (pd.PeriodIndex(t["recovery_date"], freq="M") - 1).astype(str)
-    before = lm.assign(claim=lm["balance"] + lm["overdue_interest"])[["loan_id", "month", "claim"]]
-    t = t.merge(before, left_on=["loan_id", "month_before"], right_on=["loan_id", "month"], how="left")
+    t["claim"] = t["recovery_id"].map(claims_before(t, ctx.extract["loan_month"])).to_numpy()
     t = t.merge(ctx.loans[["loan_id", "product", "guarantee_type", "operating_branch_id", "managing_branch_id"]], on="loan_id")
     g = t.groupby(["product", "guarantee_type", "operating_branch_id", "managing_branch_id"], observed=True).agg(
         transfers=("recovery_id", "size"), price=("amount", "sum"), claim=("claim", "sum")).reset_index()

@@ -218,8 +218,10 @@ def show_asset_quality(pack: Pack):
                         ("classification", "本月分类", "enum:classification"), ("dpd", "逾期天数", "int")],
                 pack.top_n, "本月没有分类调整。"))
     last = g.tail(pack.trend_months)
+    ceiling = next((t["target"] for t in f.get("targets", []) if t["key"] == "npl_ratio_max"), None)
     _show(charts.line_chart(last.index, {"不良率": last["npl_ratio"].tolist(), "关注类占比": last["special_mention_ratio"].tolist()},
-                            f"不良率与关注类占比（近 {len(last)} 个月）", "比率", percent=True),
+                            f"不良率与关注类占比（近 {len(last)} 个月）", "比率", percent=True,
+                            target=("不良率目标上限", ceiling) if ceiling is not None else None),
           charts.line_chart(last.index, {"贷款余额": (last["total_balance"] / fmt.UNITS[pack.unit]).tolist()},
                             f"贷款余额（近 {len(last)} 个月）", pack.unit))
     pack_overview.show_breakdowns_and_exposures(pack)

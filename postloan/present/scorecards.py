@@ -92,7 +92,7 @@ def show_ranking(book: ScorecardBook):
         peer=lambda x: x["peer_median"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
         presence=lambda x: x["present_days"].astype("Int64").astype(str) + "/" + x["period_days"].astype(str))
     display(HTML("<h2 class='pl'>排名表</h2>" + table(r, [
-        ("rank_branch", "行内排名", "int"), ("officer_id", "工号", None), ("name", "姓名", None), ("branch_name", "机构", None),
+        ("rank_branch", "分行内排名", "int"), ("officer_id", "工号", None), ("name", "姓名", None), ("branch_name", "机构", None),
         ("role_cn", "岗位", None), ("score", "总分", None), ("grade_name", "等级", None), ("veto", "一票否决", None),
         ("peer", "同类中位数", None), ("presence", "在岗天数", None)])))
 
@@ -148,7 +148,7 @@ def show_part_index(book: ScorecardBook, per_part: int):
              "first": f"{names[ids[0]]}（{ids[0]}）", "last": f"{names[ids[-1]]}（{ids[-1]}）"}
             for k, ids in enumerate(parts, 1)]
     display(HTML("<h2 class='pl'>个人考核评价表分册</h2>" + lead(
-        f"本范围 {sum(len(p) for p in parts)} 名客户经理的个人考核评价表按机构、行内排名顺序分为 {len(parts)} 册，"
+        f"本范围 {sum(len(p) for p in parts)} 名客户经理的个人考核评价表按机构、分行内排名顺序分为 {len(parts)} 册，"
         f"每册至多 {per_part} 页（HTML 与 PDF 同名）。") + table(pd.DataFrame(rows), [
             ("part", "分册文件", None), ("n", "人数", "int"), ("first", "首页", None), ("last", "末页", None)])))
 
@@ -184,7 +184,7 @@ def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
             2, f"{r.name}（{r.officer_id}） · {book.branch([r.branch_id]).iat[0]} · {ROLE.get(r.role, r.role)}")
         rank = "—" if pd.isna(r.rank_branch) else f"{int(r.rank_branch)}/{int(r.n_branch)}"
         rank_role = "—" if pd.isna(r.rank_role) else f"{int(r.rank_role)}/{int(r.n_role)}"
-        box = kpis([("总分", score), ("等级", r.grade_name), ("行内排名", rank), ("岗位排名", rank_role),
+        box = kpis([("总分", score), ("等级", r.grade_name), ("分行内排名", rank), ("岗位排名", rank_role),
                     ("同类中位数", "—" if pd.isna(r.peer_median) else f"{r.peer_median:.1f}"),
                     ("扣分", f"{r.deductions:.1f}")])
         notes = [_presence_note(r), f"同类比较组：{ROLE.get(r.role, r.role)}，以{r.book_type_name}客户为主。"]

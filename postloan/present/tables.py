@@ -18,7 +18,8 @@ table.pl-table.pl-table th, table.pl-table.pl-table td { text-align: left; }   /
 table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .pl-table td.n, .pl-table td.s, .pl-table th.s { white-space: nowrap; }   /* no id, date, name or figure broken */
 .pl-table tr { break-inside: avoid; }
-.pl-lead { font-size: 14px; margin: 6px 0 8px 0; line-height: 1.6; }
+.pl-lead { font-size: 14px; margin: 6px 0 8px 0; line-height: 1.6; orphans: 2; widows: 2; }
+h2.pl, h3.pl { break-after: avoid; }
 .pl-note { font-size: 11px; color: #333; }
 .pl-kpis { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0; }
 .pl-kpi { border: 1px solid #000; padding: 4px 10px; min-width: 120px; }

@@ -75,7 +75,7 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
     sheet["总分"] = t["total_score"].to_numpy()
     sheet["等级"] = t["grade_name"].to_numpy()
     sheet["一票否决"] = t["veto"].to_numpy()
-    sheet["行内排名"] = t["rank_branch"].to_numpy()
+    sheet["分行内排名"] = t["rank_branch"].to_numpy()
     sheet["岗位排名"] = t["rank_role"].to_numpy()
     sheet["同类中位数"] = t["peer_median"].to_numpy()
     d = scope_frame(m["scorecard_duties"], scope)

@@ -63,7 +63,8 @@ def _indicator_rows(ind: Indicator, cases: pd.DataFrame, officers: pd.Index, pre
         target = per_month * months * share
         rows["recovered"] = recovered.reindex(officers).fillna(0.0)
         rows["target_amount"] = target
-        rows["value"] = rows["recovered"] / target.where(target > 0)
+        # nothing to recover (no NPL held): no rate, shown as —, never as 0 %
+        rows["value"] = (rows["recovered"] / target.where(target > 0)).where(rows["cases"].fillna(0) > 0)
     else:
         rows["cases"] = g.size()
         rows["ok_cases"] = g["ok"].sum()

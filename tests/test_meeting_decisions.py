@@ -194,3 +194,9 @@ def test_the_pack_opens_with_the_highlights(published_run):
     f = json.loads((published_run / "meeting_pack" / "all.json").read_text(encoding="utf-8"))
     flat = "".join(text.split())
     assert f["highlights"] and "".join(f["highlights"][0]["sentence"].split())[:10] in flat
+
+
+def test_the_example_targets_file_validates():
+    from pathlib import Path
+    t = load_targets(Path(__file__).resolve().parents[1] / "parameters" / "targets.example.yaml")
+    assert {x.scope for x in t.targets} >= {"all"}

@@ -173,7 +173,7 @@ def show_asset_quality(pack: Pack):
                          + [{"band": "逾期合计", "bal": f["overdue_balance"]}])
     ratios = pd.DataFrame([
         {"k": "不良率", "v": fmt.pct(f["npl_ratio"])}, {"k": "关注类占比", "v": fmt.pct(f["special_mention_ratio"])},
-        {"k": "偏离度（逾期90天以上/不良）", "v": fmt.pct(f["deviation_ratio"])},
+        {"k": "偏离度（逾期 90 天以上 ÷ 不良）", "v": fmt.pct(f["deviation_ratio"])},
         {"k": "拨备覆盖率", "v": fmt.pct(f["provision_coverage"])},
         {"k": "正常类迁徙率", "v": fmt.pct(f["migration_rate_normal"])},
         {"k": "关注类迁徙率", "v": fmt.pct(f["migration_rate_special_mention"])},

@@ -6,6 +6,10 @@ run execute one after another in one kernel whose namespace is reset in between.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 from jupyter_client import KernelManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -19,7 +23,12 @@ class SharedKernel:
     current: "SharedKernel | None" = None
 
     def __init__(self, kernel_name: str = "python3", cwd: str | None = None):
-        self.km = KernelManager(kernel_name=kernel_name)
+        # The kernel is local: its channels are Unix sockets in a private temporary folder (IPC
+        # transport), not TCP ports on 127.0.0.1 — so nothing else on the machine can connect
+        # and the kernel has no reason to warn about unencrypted TCP.
+        self._ipc_dir = tempfile.mkdtemp(prefix="postloan-kernel-")
+        os.chmod(self._ipc_dir, 0o700)
+        self.km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(self._ipc_dir, "k"))
         self.cwd = cwd
 
     def __enter__(self):
@@ -29,7 +38,10 @@ class SharedKernel:
 
     def __exit__(self, *exc):
         SharedKernel.current = None
-        self.km.shutdown_kernel(now=True)
+        try:
+            self.km.shutdown_kernel(now=True)
+        finally:
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
     def reset(self):
         kc = self.km.client()

@@ -16,71 +16,116 @@ DEFAULT_SIZE, DEFAULT_SEED = "small", 42
 
 from postloan.products import PRODUCTS
 
+EXIT_CODES = """退出码 (exit codes)：
+  0  成功 (success)
+  1  数据或运行失败：数据不符合约定、工作簿执行失败，未发布任何输出 (contract violations / run failed)
+  2  用法或参数错误：参数文件无效、目标已存在、端口被占用等 (usage or parameter error, refused)"""
+
+
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=34, width=100)
+
+
 def _source_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", default=DEFAULT_SOURCE,
-                   help="数据源：CSV 文件夹、.xlsx、.duckdb 或数据库 URL（默认 %(default)s）")
-    p.add_argument("--schema", default=None, help="数据库 schema（仅 SQL 数据源）")
-    p.add_argument("--table-prefix", default="", help="表名前缀（仅 SQL 数据源）")
+    p.add_argument("--source", default=DEFAULT_SOURCE, metavar="来源",
+                   help="数据源 (source)：CSV 文件夹、.xlsx、.duckdb 或数据库 URL，如 "
+                        "postgresql://user@host/db、mysql+pymysql://user@host/db（默认 %(default)s）；"
+                        "URL 中的密码不会出现在任何输出或日志中")
+    p.add_argument("--schema", default=None, help="数据库 schema（仅 SQL 数据源；默认为连接的默认 schema）")
+    p.add_argument("--table-prefix", default="", metavar="前缀",
+                   help="表名前缀（仅 SQL 数据源），如 dh_ 表示读取 dh_loans、dh_loan_month 等")
+
+
+def _chinese(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p._optionals.title = "选项 (options)"
+    p._positionals.title = "参数 (arguments)"
+    for action in p._actions:
+        if action.dest == "help":
+            action.help = "显示本说明并退出 (show this help)"
+    return p
+
+
+def _sub(sub, name: str, help: str, description: str):
+    return _chinese(sub.add_parser(name, help=help, description=description, epilog=EXIT_CODES,
+                                   formatter_class=_formatter))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="postloan", description="贷后管理工作簿套件 (post-loan workbook suite)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    products = "\n".join(f"  {n:<15}{p.label}（期间：{'、'.join({'month': '月', 'quarter': '季', 'year': '年'}[k] for k in p.period_kinds)}）"
+                         for n, p in PRODUCTS.items())
+    parser = argparse.ArgumentParser(
+        prog="postloan", formatter_class=_formatter,
+        description="贷后管理工作簿套件 (post-loan workbook suite)：按数据约定读取银行数据，"
+                    "每月生成例会材料、考核评价、责任追究与不良资产清收处置，并以只读仪表板提供。\n\n"
+                    "产品 (products)：\n" + products,
+        epilog="每个子命令的说明：postloan <子命令> --help\n\n" + EXIT_CODES)
+    _chinese(parser)
+    parser._positionals.title = "子命令 (commands)"
+    sub = parser.add_subparsers(dest="command", required=True, metavar="子命令")
 
-    s = sub.add_parser("sample", help="生成样本银行数据 (generate the sample bank)")
-    s.add_argument("--size", choices=["small", "medium", "large"], default=DEFAULT_SIZE)
-    s.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    s.add_argument("--out", default=DEFAULT_SOURCE, help="输出路径（文件、文件夹或数据库 URL）")
+    s = _sub(sub, "sample", "生成样本银行数据 (generate the sample bank)",
+             "生成一家虚构银行的完整数据（符合数据约定的全部表），用于试用、培训和测试。"
+             "同一 --size 与 --seed 每次生成相同的数据。目标已存在时不覆盖（除非 --overwrite）。")
+    s.add_argument("--size", choices=["small", "medium", "large"], default=DEFAULT_SIZE,
+                   help="规模：small 约 2,400 笔借据、medium 约 2.4 万笔、large 约 32 万笔（默认 %(default)s）")
+    s.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子；相同种子生成相同数据（默认 %(default)s）")
+    s.add_argument("--out", default=DEFAULT_SOURCE, metavar="目标",
+                   help="输出路径：.duckdb 文件、.xlsx 文件、CSV 文件夹或数据库 URL（默认 %(default)s）")
     s.add_argument("--format", choices=["duckdb", "csv", "xlsx", "sql"], default=None,
-                   help="输出格式；缺省时按 --out 推断")
+                   help="输出格式（默认按 --out 推断：.duckdb、.xlsx、URL，其余为 CSV 文件夹）")
     s.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "gb18030", "gbk"], default="utf-8",
-                   help="CSV 编码")
-    s.add_argument("--end-month", default=None, help="历史的最后一个月 YYYY-MM")
-    s.add_argument("--schema", default=None)
-    s.add_argument("--table-prefix", default="")
+                   help="CSV 的字符编码（默认 %(default)s；Excel 直接打开可用 utf-8-sig 或 gb18030）")
+    s.add_argument("--end-month", default=None, metavar="YYYY-MM", help="历史的最后一个月（默认：当前月的上一个月）")
+    s.add_argument("--schema", default=None, help="写入数据库时的 schema（仅 SQL 目标）")
+    s.add_argument("--table-prefix", default="", metavar="前缀", help="写入数据库时的表名前缀（仅 SQL 目标）")
     s.add_argument("--overwrite", action="store_true", help="替换已存在的目标")
-    s.add_argument("--if-absent", action="store_true", help="目标已存在时什么也不做")
+    s.add_argument("--if-absent", action="store_true", help="目标已存在时什么也不做（make run 用）")
 
-    v = sub.add_parser("validate", help="按数据约定校验数据源 (validate an extract)")
+    v = _sub(sub, "validate", "按数据约定校验数据源 (validate an extract)",
+             "按数据约定（../shared/spec/DATA_CONTRACT.md）检查数据源的每张表：缺失的表和字段、类型、枚举值、"
+             "主键和外键、日期先后等。每项问题以中文说明并附英文代码，如 missing_column。")
     _source_options(v)
-    v.add_argument("--all", action="store_true", help="逐条列出全部违规")
+    v.add_argument("--all", action="store_true", help="逐条列出全部违规（默认每类列出前几条并给出总数）")
 
-    r = sub.add_parser("run", help="月度运行：例会材料等产品 (the monthly run)")
-    r.add_argument("--month", "--period", dest="month", default=None,
+    r = _sub(sub, "run", "月度运行：例会材料等产品 (the monthly run)",
+             "校验参数与数据，计算一次当期数据集市，为每个产品、每个范围生成 HTML、PDF、Excel 与指标 JSON，"
+             "全部成功后一次发布到 <输出目录>/<期间>/run-<日期>-<时间>/（失败时不发布任何输出）。\n\n"
+             "产品 (products)：\n" + products)
+    r.add_argument("--month", "--period", dest="month", default=None, metavar="期间",
                    help="报告期间：月 YYYY-MM、季 YYYY-Qn 或年 YYYY（默认：数据中最新月份）")
     _source_options(r)
-    r.add_argument("--products", default="default",
-                   help="产品，逗号分隔：" + "、".join(f"{n}（{p.label}）" for n, p in PRODUCTS.items())
-                   + "（默认：该期间适用的全部产品）")
-    r.add_argument("--scopes", default="default",
-                   help="范围，逗号分隔：all、分行或支行机构号；默认 all 加全部分行")
-    r.add_argument("--out", default="outputs", help="输出目录（默认 outputs）")
-    r.add_argument("--parameters-dir", default=None,
-                   help="参数目录：制度、日历、考核、责任追究与各工作簿的参数文件都从这里读取（默认 parameters/）")
-    r.add_argument("--policy", default=None, help="另用一个制度参数文件（覆盖参数目录中的 policy.yaml）")
-    r.add_argument("--calendar", default=None, help="另用一个工作日历文件（覆盖参数目录中的 calendar.yaml）")
+    r.add_argument("--products", default="default", metavar="产品",
+                   help="产品，逗号分隔：" + "、".join(PRODUCTS) + "（默认：该期间适用的全部产品）")
+    r.add_argument("--scopes", default="default", metavar="范围",
+                   help="范围，逗号分隔：all（全行）、分行或支行机构号；默认 all 加全部分行")
+    r.add_argument("--out", default="outputs", metavar="目录", help="输出目录（默认 outputs）")
+    r.add_argument("--parameters-dir", default=None, metavar="目录",
+                   help="参数目录：制度、日历、考核、责任追究、清收处置与各工作簿的参数文件都从这里读取（默认 parameters/）")
+    r.add_argument("--policy", default=None, metavar="文件", help="另用一个制度参数文件（覆盖参数目录中的 policy.yaml）")
+    r.add_argument("--calendar", default=None, metavar="文件", help="另用一个工作日历文件（覆盖参数目录中的 calendar.yaml）")
     r.add_argument("--workbooks", default=None, help=argparse.SUPPRESS)
     r.add_argument("--no-pdf", action="store_true", help="不生成 PDF（默认：已安装 Chromium 时生成）")
     r.add_argument("--pdf", action="store_true", help="必须生成 PDF；未安装 Chromium 时报错")
 
-    d = sub.add_parser("serve", help="以只读仪表板方式提供已发布结果 (Voila dashboards)",
-                       description="只读仪表板（Voila）。令牌从 --token-file 或环境变量 POSTLOAN_DASHBOARD_TOKEN 读取，"
-                                   "不写在命令行上；都没有时随机生成并打印一次。有 parameters/access.yaml 时按用户授权。"
-                                   "SIGTERM/SIGINT 停止服务并关闭全部内核。")
+    d = _sub(sub, "serve", "以只读仪表板方式提供已发布结果 (Voila dashboards)",
+             "只读仪表板（Voila），只读取已发布的结果。令牌从 --token-file 或环境变量 POSTLOAN_DASHBOARD_TOKEN "
+             "读取，不写在命令行上；都没有时随机生成并打印一次。有 parameters/access.yaml（或 --access）时按用户授权，"
+             "每次查看记入 outputs/.audit/。SIGTERM/SIGINT 停止服务并关闭全部内核。")
     d.add_argument("--port", type=int, default=8866, help="端口（默认 %(default)s；被占用时报错退出）")
-    d.add_argument("--outputs", default="outputs", help="已发布结果所在目录（默认 outputs）")
-    d.add_argument("--token-file", default=None, help="共享令牌所在文件（单令牌模式；无 access.yaml 时）")
-    d.add_argument("--access", default=None,
-                   help="用户与权限文件（默认 parameters/access.yaml，存在时启用按用户授权与审计日志）")
-    d.add_argument("--ip", default="127.0.0.1", help="监听地址（默认仅本机 127.0.0.1）")
-    d.add_argument("--max-kernels", type=int, default=20,
-                   help="同时存在的内核上限（含预热内核，默认 %(default)s；每个约 250–350 MB）")
-    d.add_argument("--no-preheat", action="store_true", help="不预热内核")
-    d.add_argument("--cull-idle", type=int, default=900, help="空闲多少秒的内核被回收（默认 %(default)s）")
-    d.add_argument("--cull-interval", type=int, default=300, help="检查空闲内核的间隔秒数（默认 %(default)s）")
+    d.add_argument("--outputs", default="outputs", metavar="目录", help="已发布结果所在目录（默认 outputs）")
+    d.add_argument("--token-file", default=None, metavar="文件", help="共享令牌所在文件（单令牌模式；无 access.yaml 时）")
+    d.add_argument("--access", default=None, metavar="文件",
+                   help="用户与权限文件（默认 parameters/access.yaml，存在时启用按用户授权）")
+    d.add_argument("--ip", default="127.0.0.1", help="监听地址（默认仅本机 %(default)s；对内网开放请放在银行的反向代理之后）")
+    d.add_argument("--max-kernels", type=int, default=20, metavar="N",
+                   help="同时存在的内核上限（含预热，默认 %(default)s）；超过时返回中文提示页，不再启动内核")
+    d.add_argument("--no-preheat", action="store_true", help="不预热内核（首屏较慢，空闲时不占内存）")
+    d.add_argument("--cull-idle", type=int, default=900, metavar="秒", help="空闲多少秒的内核被回收（默认 %(default)s）")
+    d.add_argument("--cull-interval", type=int, default=300, metavar="秒", help="检查空闲内核的间隔秒数（默认 %(default)s）")
 
-    t = sub.add_parser("token", help="生成个人访问令牌及其 sha256 (for parameters/access.yaml)",
-                       description="生成一个随机令牌：令牌本身交给用户，sha256 写入 parameters/access.yaml 的 token_sha256。")
+    t = _sub(sub, "token", "生成个人访问令牌及其 sha256 (for parameters/access.yaml)",
+             "打印一个新的个人访问令牌（交给该用户）及其 sha256（填入 parameters/access.yaml 的 token_sha256）。"
+             "令牌本身不保存在任何地方。")
     t.add_argument("--user", default="user", help="用户 id，仅用于打印的提示")
     return parser
 
@@ -100,6 +145,10 @@ def cmd_sample(args) -> int:
     if args.if_absent and fmt != "sql" and Path(args.out).exists():
         print(f"样本银行已存在，跳过生成：{args.out}")
         return 0
+    if not args.overwrite and fmt != "sql" and Path(args.out).exists():
+        print(f"目标已存在，未生成样本银行 (target_exists)：{args.out}；要替换请加 --overwrite，"
+              "保留请加 --if-absent", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     print(f"生成样本银行 (size={args.size}, seed={args.seed}) …", flush=True)
     tables = generate_sample_bank(args.size, args.seed, args.end_month)

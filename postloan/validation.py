@@ -58,6 +58,29 @@ class Extract:
             out += [f"{name}.{c.name}" for c in spec.columns if c.optional and c.name not in given and not spec.optional]
         return out
 
+    # a read-only mapping of table name -> DataFrame: list(e), "loans" in e, e.items(), len(e)
+    def __iter__(self):
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def __contains__(self, name) -> bool:
+        return name in self.tables
+
+    def keys(self):
+        return self.tables.keys()
+
+    def values(self):
+        return self.tables.values()
+
+    def items(self):
+        return self.tables.items()
+
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{name}: {len(frame):,}" for name, frame in self.tables.items())
+        return f"Extract({self.carrier} {self.source!r}; {len(self.tables)} tables — {rows})"
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.tables and name in C.TABLES and C.TABLES[name].optional:
             # an optional table the source does not have: empty, with the contract's columns and types

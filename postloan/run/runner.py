@@ -56,6 +56,9 @@ class RunRequest:
 
 
 def _say(msg: str) -> None:
+    """A progress line; with a time stamp when written to a log rather than a terminal (cron)."""
+    if not sys.stdout.isatty():
+        msg = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {msg}"
     print(msg, flush=True)
 
 

@@ -21,6 +21,11 @@ def _meeting_build(extract, period, params):
                        targets=params.targets)
 
 
+def _meeting_files(marts, scope, folder: Path):
+    from postloan.present.pack_appendix import write_appendix
+    return [("xlsx", write_appendix(marts, scope, folder))]
+
+
 def _meeting_figures(marts, scope):
     from postloan.marts.build import figures_for_scope
     return figures_for_scope(marts, scope)
@@ -172,7 +177,7 @@ class Product:
 
 PRODUCTS = {
     "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams, ("month",),
-                            _meeting_build, _meeting_figures, render=_meeting_render,
+                            _meeting_build, _meeting_figures, _meeting_files, render=_meeting_render,
                             presenter="postloan.present.meeting_pack"),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
                           ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,

@@ -200,3 +200,21 @@ def test_the_example_targets_file_validates():
     from pathlib import Path
     t = load_targets(Path(__file__).resolve().parents[1] / "parameters" / "targets.example.yaml")
     assert {x.scope for x in t.targets} >= {"all"}
+
+
+def test_the_full_lists_are_published_as_an_excel_appendix_per_scope(published_run, sample_duckdb):
+    import openpyxl
+    folder = published_run / "meeting_pack"
+    scopes = [p.stem for p in folder.glob("*.json")]
+    for scope in scopes:
+        assert (folder / f"{scope}_明细表.xlsx").is_file(), scope
+    wb = openpyxl.load_workbook(folder / "all_明细表.xlsx", read_only=True)
+    assert "档案缺失与逾期" in wb.sheetnames and "未解除预警" in wb.sheetnames
+    # every archive defect of the bank, not the page's first 15
+    con = duckdb.connect(str(sample_duckdb), read_only=True)
+    f = json.loads((folder / "all.json").read_text(encoding="utf-8"))
+    end = pd.Period(f["month"], "M").end_time.normalize()
+    n = con.execute("SELECT count(*) FROM archives WHERE (received_date IS NULL AND due_date <= ?) "
+                    "OR received_date > due_date", [end.date()]).fetchone()[0]
+    rows = wb["档案缺失与逾期"].max_row - 1
+    assert rows == n > 15

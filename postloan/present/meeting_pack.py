@@ -21,6 +21,7 @@ from postloan.marts.scope import scope_name
 from postloan.parameter_set import run_policy
 from postloan.policy import CLASS_ORDER, Policy
 from postloan.present import charts, fmt, pack_details, pack_overview
+from postloan.present.pack_appendix import APPENDIX_SUFFIX
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, esc, heading, kpis, lead, table
 
@@ -99,7 +100,8 @@ def show_header(pack: Pack):
                 ("不良贷款余额", fmt.money(f["npl_balance"], pack.unit)),
                 ("不良率", fmt.pct(f["npl_ratio"])), ("关注类占比", fmt.pct(f["special_mention_ratio"])),
                 ("本月新发生不良", fmt.money(f["new_npl_balance"], "万元")),
-                ("待落实决议", f"{f['meeting_actions_open']} 项")]))
+                ("待落实决议", f"{f['meeting_actions_open']} 项")]),
+          f'<p class="pl pl-note">{esc(f"各表只列前 {pack.top_n} 行；全部明细见本次运行 meeting_pack 目录下的 {pack.scope}{APPENDIX_SUFFIX}。")}</p>')
 
 
 # ---- 要点 and 二 (postloan.present.pack_overview) ---------------------------------------

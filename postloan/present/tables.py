@@ -88,7 +88,7 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if top_n is not None and len(df) > top_n:
-        more = f'<p class="pl pl-note">……另有 {len(df) - top_n:,} 条，共 {len(df):,} 条（完整清单见本次运行 marts/ 目录下的明细表）。</p>'
+        more = f'<p class="pl pl-note">……另有 {len(df) - top_n:,} 条，共 {len(df):,} 条（完整清单见本范围的 Excel 工作簿，例会材料为“明细表”）。</p>'
     return f'<table class="pl pl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
 
 

@@ -221,7 +221,10 @@ def test_requests_without_the_token_are_refused_and_sources_are_not_served(brows
     page = browser.new_page()
     page.goto(f"{server}/voila/render/meeting_pack.ipynb", timeout=60000)
     assert "/login" in page.url
-    assert "贷后管理例会材料" not in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "贷后管理例会材料" not in body
+    # a Chinese page that says a link with a token (or the bank's sign-in) is needed; nothing about Jupyter
+    assert "需要登录" in body and "令牌" in body and "jupyter" not in page.content().lower()
     page.screenshot(path=str(ARTIFACTS / "no_token.png"))
     for path in ("/voila/files/meeting_pack.ipynb", "/voila/files/../../parameters/policy.yaml",
                  "/api/contents", "/voila/api/contents", "/voila/tree", "/api/kernels", "/files/meeting_pack.ipynb",

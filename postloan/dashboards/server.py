@@ -64,6 +64,33 @@ BUSY_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><ti
 <p>同时打开的页面已达上限（{cap} 个），为保护服务器，暂不打开新的页面 (too_many_kernels)。</p>
 <p>请关闭不再使用的仪表板页面，稍后刷新重试；如经常出现，请联系信息科技部门调高 --max-kernels。</p></body></html>"""
 
+SIGN_IN_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>需要登录</title></head>
+<body style="font-family: 'Noto Sans CJK SC', sans-serif; margin: 3em;"><h1>贷后管理仪表板：需要登录</h1>
+<p>请使用管理员发给您的完整链接（链接中带有访问令牌）打开仪表板；已接入本行统一登录的，请从统一登录门户进入
+(sign_in_required)。</p>
+<p>如链接已失效或无权查看，请联系信息科技部门。</p></body></html>"""
+
+
+class SignInPage(tornado.web.RequestHandler):
+    """In place of Jupyter's English login form: a visitor without a token (or without the bank's
+    sign-on) is told in Chinese how to get in, and nothing about Jupyter."""
+
+    def _page(self):
+        self.set_status(401)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        for name, value in HEADERS.items():
+            self.set_header(name, value)
+        self.finish(SIGN_IN_PAGE)
+
+    def get(self, *args, **kwargs):
+        self._page()
+
+    def post(self, *args, **kwargs):
+        self._page()
+
+    def check_xsrf_cookie(self):          # a POST to the old login form gets the same page
+        return
+
 
 @dataclass
 class ServeOptions:
@@ -225,8 +252,16 @@ class DashboardServer(Voila):
         return settings
 
     def init_handlers(self):
+        from jupyter_server.auth.login import LoginFormHandler
         swap = {TornadoVoilaHandler: GuardedPage, RequestInfoSocketHandler: KernelQuerySocket}
-        return [(h[0], swap.get(h[1], h[1]), *h[2:]) for h in super().init_handlers()]
+        out = []
+        for h in super().init_handlers():
+            cls = h[1] if len(h) > 1 else None
+            if isinstance(cls, type) and issubclass(cls, LoginFormHandler):
+                out.append((h[0], SignInPage))
+            else:
+                out.append((h[0], swap.get(cls, cls), *h[2:]))
+        return out
 
 
 def serve(options: ServeOptions) -> int:

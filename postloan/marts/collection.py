@@ -94,7 +94,7 @@ def first_action_timeliness(snap: pd.DataFrame, actions: pd.DataFrame, end: pd.T
     first = act[act["action_time"] >= act["start"]].groupby("loan_id")["action_time"].min()
     out = a[["loan_id", "customer_name", "balance", "dpd", "officer_id", "operating_branch_id", "managing_branch_id"]].copy()
     out["spell_start"], out["due_date"] = start.to_numpy(), due.to_numpy()
-    out["first_action"] = out["loan_id"].map(first).to_numpy()
+    out["first_action"] = pd.to_datetime(first.reindex(out["loan_id"].astype(object)).to_numpy())
     done_by_due = out["first_action"].notna() & (out["first_action"].dt.normalize() <= out["due_date"])
     out["status"] = np.where(done_by_due, "on_time", np.where(out["due_date"] > end, "pending", "late"))
     return out.reset_index(drop=True)

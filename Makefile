@@ -6,13 +6,22 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SOURCE ?= data/sample_bank.duckdb
 
-.PHONY: run test install sample validate bench clean
+.PHONY: run test test-fast install lock sample validate bench clean
 
-$(BIN)/.installed: pyproject.toml
+# the exact versions of requirements.lock, then the suite itself (with its extras, no further resolution)
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e ".[sql,dashboards,test]"
 	touch $@
+
+# re-resolve requirements.lock from pyproject.toml (an upgrade on purpose; then run make test)
+lock: install
+	$(BIN)/pip install --quiet pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --no-strip-extras --extra sql --extra dashboards --extra test \
+	    --output-file requirements.lock --no-emit-index-url --no-emit-find-links \
+	    pyproject.toml
 
 install: $(BIN)/.installed
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import sqlalchemy as sa
 
 from postloan.contract import TABLES
 from postloan.validation import RawExtract, RawTable
@@ -27,7 +26,17 @@ def accepts(source: str) -> bool:
     return bool(_URL.match(source)) and not source.lower().startswith(("file://", "http://", "https://"))
 
 
+NEEDS_EXTRA = ("读取数据库需要安装 SQL 附加组件 (missing_sql_extra)：.venv/bin/pip install -e '.[sql]'"
+               "（make 已安装；单独安装本包时需要）")
+_PASSWORD = re.compile(r"^([a-z][a-z0-9+_.-]*://[^:/@]*):[^@]*@", re.I)
+
+
 def redact_url(url: str) -> str:
+    """The URL with its password hidden (SQLAlchemy's rendering; a plain rewrite without it)."""
+    try:
+        import sqlalchemy as sa
+    except ImportError:
+        return _PASSWORD.sub(r"\1:***@", url)
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -36,6 +45,10 @@ def redact_url(url: str) -> str:
 
 def read(source: str, schema: str | None = None, table_prefix: str = "", **_options) -> RawExtract:
     shown = redact_url(source)
+    try:
+        import sqlalchemy as sa
+    except ImportError:
+        return RawExtract(shown, name, {}, [Violation("(database)", "unreadable_source", detail=NEEDS_EXTRA)])
     try:
         engine = sa.create_engine(source)
     except Exception as exc:

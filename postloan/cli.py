@@ -230,7 +230,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from postloan.dashboards.server import ServeError, ServeOptions, resolve_token, serve
+    try:
+        from postloan.dashboards.server import ServeError, ServeOptions, resolve_token, serve
+    except ImportError as exc:
+        print(f"仪表板需要安装 dashboards 附加组件 (missing_dashboards_extra)：.venv/bin/pip install -e '.[dashboards]'"
+              f"（make 已安装）；{exc}", file=sys.stderr)
+        return 2
     from postloan.paths import parameters_dir
     from postloan.policy import ParameterError
     outputs = Path(args.outputs).resolve()

@@ -21,7 +21,8 @@ def _name_spec(req: str) -> tuple[str, str]:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_side = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    pip_side = dict(_name_spec(r) for r in project["dependencies"] + extras["sql"] + extras["dashboards"] + extras["test"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_side = {}
     for dep in env["dependencies"]:
@@ -31,7 +32,7 @@ def test_environment_yml_matches_pyproject():
                 conda_side[CONDA_NAMES.get(name, name)] = spec
     assert conda_side == pip_side
     pip_block = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
-    assert "-e ." in pip_block
+    assert "-e .[sql,dashboards,test]" in pip_block
 
 
 def test_readme_opens_with_exactly_two_setup_commands_that_exist():
@@ -63,3 +64,37 @@ def test_notebooks_are_committed_without_outputs():
 def test_nothing_under_outputs_is_tracked():
     tracked = [p for p in _tracked("outputs/*") if not p.endswith(("README.md", ".gitkeep"))]
     assert tracked == []
+
+
+def _pins() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==([^\s;]+)", line)
+        if m:
+            pins[canonicalize_name(m.group(1))] = m.group(3)
+    return pins
+
+
+def test_the_lock_file_agrees_with_pyproject():
+    """Every requirement of pyproject (core and the extras make installs) is pinned in
+    requirements.lock at a version its specifier allows, extras' own packages included."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = project["dependencies"] + extras["sql"] + extras["dashboards"] + extras["test"]
+    pins = _pins()
+    problems = []
+    for text in wanted:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        if name not in pins:
+            problems.append(f"{req.name}: not in requirements.lock")
+        elif not req.specifier.contains(pins[name], prereleases=True):
+            problems.append(f"{req.name}: locked {pins[name]} but pyproject wants {req.specifier}")
+        if "binary" in req.extras and canonicalize_name(f"{req.name}-binary") not in pins:   # psycopg[binary]
+            problems.append(f"{req.name}[binary]: {req.name}-binary not in requirements.lock")
+    assert not problems, "run `make lock` (see README): " + "; ".join(problems)
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install --quiet -r requirements.lock" in makefile and "--no-deps -e" in makefile

@@ -26,9 +26,32 @@ def latest_published_run(month: str, outputs: Path | None = None) -> Path | None
 def resolve_run_dir(run_dir: str = "", period: str = "", product: str = "meeting_pack") -> tuple[str, str]:
     """(run_dir, period) to present: as given, else the latest published run holding the
     product, else marts built on the fly from the sample bank into outputs/.workbench/."""
-    from postloan.marts.build import freeze_marts, load_marts
-    if run_dir:
+    from postloan.marts.build import load_marts
+    if run_dir:           # a run (postloan run) passes its own folder: nothing to announce
         return run_dir, period or load_marts(Path(run_dir) / "marts" / product).month
+    shown, period = _resolve(period, product)
+    _announce(shown, period, product)
+    return shown, period
+
+
+def _announce(run_dir: str, period: str, product: str) -> None:
+    """Say, above the workbook's pages, which run or which on-the-fly marts they show."""
+    where = Path(run_dir)
+    if where.parent.name == ".workbench" or ".workbench" in where.parts:
+        text = (f"本页显示：样本银行 {period} 的即时数据集市（未发布；由 {sample_path()} 计算，"
+                f"保存在 {where}）。要显示某次已发布的运行，请在参数格中填写 run_dir。")
+    else:
+        text = f"本页显示：已发布的运行 {where.name}（期间 {period}，目录 {where}）。要换一次运行，请在参数格中填写 run_dir。"
+    try:
+        from IPython.display import HTML, display
+        from postloan.present.tables import esc
+        display(HTML(f'<p class="pl pl-note" style="border:1px solid #000;padding:4px 8px">{esc(text)}</p>'))
+    except ImportError:
+        print(text)
+
+
+def _resolve(period: str, product: str) -> tuple[str, str]:
+    from postloan.marts.build import freeze_marts
     from data_connectors import load_extract
     from postloan.periods import parse_period
     from postloan.parameter_set import SNAPSHOT, load_parameter_set

@@ -155,7 +155,7 @@ def test_without_chromium_the_run_publishes_html_and_says_pdfs_were_skipped(tmp_
     m = json.loads(next(out.glob("*/run-*/manifest.json")).read_text(encoding="utf-8"))
     assert "chromium_missing" in m["pdf_skipped"]
     kinds = {o["kind"] for o in m["outputs"] if o["product"] == "meeting_pack"}
-    assert kinds == {"ipynb", "html", "json"}
+    assert kinds == {"ipynb", "html", "json", "xlsx"}         # no PDF; the 明细表 workbook is there
     assert _run("--source", sample_duckdb, "--out", tmp_path / "o2", "--pdf", "--scopes", "all") == 1
 
 

@@ -48,11 +48,17 @@ def find_chromium() -> str:
     raise ExportError("未找到 Chromium，无法生成 PDF (chromium_missing)：请安装 Debian 软件包 chromium。")
 
 
+WORKBENCH_ONLY = "workbench-only"      # cell tag: shown in JupyterLab, never published
+
+
 def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     """Outputs only (no input cells, no prompts), no script, stylesheet or font from outside."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_output_prompt=True,
                             exclude_input_prompt=True, anchor_link_text="")
+    # the workbook's own introduction, for analysts in JupyterLab, is not part of a published page
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={WORKBENCH_ONLY}), enabled=True)
     body, _ = exporter.from_notebook_node(nb)
     return page_html(title, body)
 

@@ -38,6 +38,10 @@ run: sample
 test: install
 	$(BIN)/python -m pytest
 
+# the fast lane: unit tests only (no browser, server, published run or notebook), about half a minute
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
 bench: install
 	$(BIN)/python benchmarks/bench_foundation.py
 

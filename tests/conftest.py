@@ -97,3 +97,24 @@ def _close_dashboard_pages(request):
                 page.close()
             except Exception:          # a page the test already closed, or a browser going away
                 pass
+
+
+# Tests that need a published run, a browser, a dashboard or JupyterLab server, or a sample bank
+# of the database kind are `slow`; the notebooks' own checks (nbval) too. `pytest -m "not slow"`
+# is the fast lane (make test-fast); `make test` runs everything, as CI does.
+SLOW_FIXTURES = {"published_run", "browser", "server", "own_server", "lab", "sample_review", "scorecard_run"}
+SLOW_MODULES = {"test_hostile.py", "test_run.py", "test_run_safety.py", "test_parameter_snapshot.py",
+                "test_jupyterlab.py", "test_dashboards.py", "test_dashboard_server.py"}
+SLOW_TESTS = {"test_excel_row_numbers_match_the_sheet", "test_branch_ids_that_validate_accepts_run",
+              "test_excel_equals_duckdb", "test_forced_distribution_caps_the_share_of_a_grade",
+              "test_diligent_officers_score_higher_than_negligent_ones",
+              "test_each_defect_gets_its_own_message_and_nothing_is_written"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        path = str(item.fspath)
+        if (fixtures & SLOW_FIXTURES or item.get_closest_marker("server") or not path.endswith(".py")
+                or path.rsplit("/", 1)[-1] in SLOW_MODULES or item.originalname in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

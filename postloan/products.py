@@ -74,8 +74,10 @@ def _accountability_files(marts, scope, folder: Path):
 def _meeting_render(run_dir, scope, item):
     from IPython.display import HTML, display
     from postloan.present import meeting_pack as mp
+    from postloan.present.pack_appendix import download_link
     pack = mp.load_pack(run_dir, scope)
     mp.show_header(pack)
+    display(HTML(download_link(run_dir, scope)))
     for key, title in mp.SECTIONS:
         display(HTML(f'<h2 class="pl">{title}</h2>'))
         getattr(mp, f"show_{key}")(pack)

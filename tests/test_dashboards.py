@@ -142,6 +142,12 @@ def test_meeting_pack_shows_the_published_figures_and_follows_the_scope(browser,
     assert _money_yi(b100["total_balance"]) in view and _pct(b100["npl_ratio"]) in view
     assert "全行 贷后管理例会材料（" not in view
     page.screenshot(path=str(ARTIFACTS / "meeting_pack_B100.png"))
+    # the branch's full lists, as published, offered as a download on its own view
+    with page.expect_download(timeout=30000) as got:
+        page.get_by_text("下载本范围的全部明细").click()
+    download = got.value
+    assert download.suggested_filename == "B100_明细表.xlsx"
+    assert Path(download.path()).read_bytes() == (published_run / "meeting_pack" / "B100_明细表.xlsx").read_bytes()
 
 
 def test_scorecards_ranking_and_an_officer_page_match_the_figures(browser, server, published_run):

@@ -93,3 +93,23 @@ def appendix_sheets(m: Marts, scope: str) -> list[tuple[str, pd.DataFrame]]:
 
 def write_appendix(m: Marts, scope: str, folder: Path) -> Path:
     return write_workbook(Path(folder) / f"{scope}{APPENDIX_SUFFIX}", appendix_sheets(m, scope))
+
+
+DOWNLOAD_LIMIT = 8 * 1024 * 1024        # larger appendices are fetched from the run folder instead
+
+
+def download_link(run_dir, scope: str) -> str:
+    """For the dashboard: the scope's published 明细表 as a download link (a data: URI of the
+    published file — read-only, and only on a view the user may already see)."""
+    import base64
+    import html
+    path = Path(run_dir) / "meeting_pack" / f"{scope}{APPENDIX_SUFFIX}"
+    if not path.is_file():
+        return '<p class="pl pl-note">本次运行没有发布明细表（运行早于该功能）。</p>'
+    if path.stat().st_size > DOWNLOAD_LIMIT:
+        return (f'<p class="pl pl-note">本范围明细表较大（{path.stat().st_size / 1024 / 1024:.1f} MB），'
+                f'请从运行目录 meeting_pack/{html.escape(path.name)} 获取。</p>')
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return (f'<p class="pl pl-note"><a download="{html.escape(path.name)}" href="data:{mime};base64,{data}">'
+            f'下载本范围的全部明细（Excel：{html.escape(path.name)}）</a></p>')

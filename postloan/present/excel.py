@@ -40,6 +40,83 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Column kinds: every column of every sheet declares one, so that nothing is written raw.
+#   text    free text (wrapped when long)          code:<enum> / term:<group>  a code shown by its label
+#   flag    a boolean shown 是/否                  rate     a fraction shown as 0.0 %
+#   amount  yuan, thousands separators, 2 decimals amount_wan  yuan shown in 万元 (the header says so)
+#   count   an integer                             number   a score or ratio shown with one decimal
+#   date    a date
+KINDS = ("text", "flag", "rate", "amount", "amount_wan", "count", "number", "date")
+FORMATS = {"rate": "0.0%", "amount": "#,##0.00", "amount_wan": "#,##0.00", "count": "#,##0", "number": "0.0",
+           "date": "yyyy-mm-dd"}
+ABOUT_SHEET = "说明"
+_RUN_CONTEXT: dict = {}          # set by the runner while it exports: run id, time, fingerprint, parameters
+
+
+class ColumnKindError(ValueError):
+    pass
+
+
+def _check_kind(sheet: str, col: str, kind: str) -> None:
+    if not (kind in KINDS or kind.startswith(("code:", "term:"))):
+        raise ColumnKindError(f"工作表 {sheet} 的列 {col} 没有声明类型 (column_kind_missing)：{kind!r}")
+
+
+def _typed(frame: pd.DataFrame, kinds: dict[str, str], sheet: str) -> pd.DataFrame:
+    """The frame as the sheet shows it: labels for codes, 是/否 for flags, 万元 for amount_wan,
+    real dates, numbers as numbers. Every column must be declared."""
+    from postloan.glossary import enum_labels, term_labels
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        kind = kinds.get(col)
+        if kind is None:
+            raise ColumnKindError(f"工作表 {sheet} 的列 {col} 没有声明类型 (column_kind_missing)")
+        _check_kind(sheet, col, kind)
+        s = frame[col]
+        if kind.startswith("code:"):
+            labels = enum_labels(kind[5:])
+            s = s.map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+        elif kind.startswith("term:"):
+            labels = term_labels(kind[5:])
+            s = s.map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+        elif kind == "flag":
+            s = s.map(lambda v: "" if v is None or (not isinstance(v, (bool, str)) and pd.isna(v)) else
+                      (v if isinstance(v, str) else ("是" if bool(v) else "否")))
+        elif kind == "date":
+            s = pd.to_datetime(s, errors="coerce")
+        elif kind in ("rate", "amount", "count", "number"):
+            s = pd.to_numeric(s, errors="coerce")
+        elif kind == "amount_wan":
+            s = pd.to_numeric(s, errors="coerce") / 1e4
+        out[col] = s.astype(object).where(s.notna(), None) if kind == "text" else s
+    return out
+
+
+def set_run_context(**info) -> None:
+    """While a run exports: the facts every workbook's 说明 sheet states about it."""
+    _RUN_CONTEXT.clear()
+    _RUN_CONTEXT.update(info)
+
+
+def clear_run_context() -> None:
+    _RUN_CONTEXT.clear()
+
+
+def about_frame(about: dict) -> pd.DataFrame:
+    """The 说明 sheet: what the workbook is and which run, data and parameters produced it."""
+    rows = [(k, v) for k, v in about.items()]
+    c = _RUN_CONTEXT
+    if c:
+        rows += [("运行编号", c.get("run_id", "")), ("运行开始时间", c.get("started_at", "")),
+                 ("数据来源", c.get("source", "")), ("数据指纹 (sha256)", c.get("fingerprint", "")),
+                 ("程序版本", c.get("code_version", ""))]
+        for f in c.get("parameter_files", []):
+            rows.append((f"参数文件 {f['name']}", f"{f['file']} · sha256 {f['sha256']}"))
+    else:
+        rows.append(("运行", "非正式运行生成（工作簿或测试），未记录运行编号与数据指纹"))
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
 def _width(frame: pd.DataFrame, col) -> float:
     def chars(v) -> float:
         text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
@@ -48,25 +125,41 @@ def _width(frame: pd.DataFrame, col) -> float:
     return min(_WIDTH_MAX, max([_WIDTH_MIN, chars(col) + 2] + [chars(v) + 1 for v in sample]))
 
 
-def write_workbook(path: Path, sheets: Iterable[tuple[str, pd.DataFrame]]) -> Path:
-    """Write (sheet name, table) pairs to `path`, safely, in one go."""
+def write_workbook(path: Path, sheets: Iterable[tuple[str, pd.DataFrame, dict[str, str]]],
+                   about: dict | None = None) -> Path:
+    """Write (sheet name, table, {column: kind}) triples to `path`, safely, in one go, after a
+    first sheet 说明 (`about`: product, period, scope, … plus the run's facts)."""
     path = Path(path)
     tmp = path.with_name(path.stem + ".tmp.xlsx")
+    sheets = [(ABOUT_SHEET, about_frame(about or {}), {"项目": "text", "内容": "text"})] + list(sheets)
     try:
         with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS},
-                            date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd hh:mm") as xw:
-            for name, frame in sheets:
-                frame = safe_frame(frame)
+                            date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as xw:
+            book = xw.book
+            formats = {k: book.add_format({"num_format": f}) for k, f in FORMATS.items()}
+            wrap = book.add_format({"text_wrap": True, "valign": "top"})
+            for name, frame, kinds in sheets:
+                frame = safe_frame(_typed(frame, kinds, name))
+                kinds = {safe_text(str(k)): v for k, v in kinds.items()}
                 for k in range(0, max(len(frame), 1), EXCEL_ROWS):
                     sheet = name if k == 0 else f"{name}{k // EXCEL_ROWS + 1}"
                     part = frame.iloc[k:k + EXCEL_ROWS]
                     part.to_excel(xw, sheet_name=sheet, index=False)
                     ws = xw.sheets[sheet]
-                    ws.freeze_panes(1, 0)
+                    ws.freeze_panes(1, 1 if len(part.columns) > 1 else 0)   # header row and first key column
                     if len(part.columns):
                         ws.autofilter(0, 0, max(len(part), 1), len(part.columns) - 1)
                     for j, col in enumerate(part.columns):
-                        ws.set_column(j, j, _width(part, col))
+                        kind = kinds.get(col, "text")
+                        width = _width(part, col) if kind not in FORMATS else max(_width(part, col), 12)
+                        fmt = formats.get(kind)
+                        if fmt is None and width >= _WIDTH_MAX:
+                            fmt = wrap                      # a long reason wraps in a bounded column
+                        ws.set_column(j, j, width, fmt)
+                    ws.set_landscape()
+                    ws.set_paper(9)                         # A4
+                    ws.repeat_rows(0)
+                    ws.fit_to_pages(1, 0)                   # fit to width, as many pages down as needed
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

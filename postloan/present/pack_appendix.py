@@ -16,9 +16,12 @@ from postloan.present.excel import write_workbook
 APPENDIX_SUFFIX = "_明细表.xlsx"
 
 
-def _sheet(frame: pd.DataFrame, columns: list[tuple], officers: dict) -> pd.DataFrame:
-    """`columns`: (column, header, kind) with kind None (text), money (yuan), int, date,
-    enum:<name>, term:<group>, ref, officer."""
+XLSX_KIND = {"money": "amount", "int": "count", "date": "date"}
+
+
+def _sheet(frame: pd.DataFrame, columns: list[tuple], officers: dict) -> tuple[pd.DataFrame, dict]:
+    """(table, {header: Excel column kind}). `columns`: (column, header, kind) with kind None
+    (text), money (yuan), int, date, enum:<name>, term:<group>, ref, officer."""
     out = {}
     for col, header, kind in columns:
         s = frame[col] if col in frame else pd.Series([None] * len(frame), index=frame.index)
@@ -35,10 +38,10 @@ def _sheet(frame: pd.DataFrame, columns: list[tuple], officers: dict) -> pd.Data
         elif kind == "officer":
             s = s.map(lambda o: f"{officers.get(o, '')}（{o}）" if isinstance(o, str) else "")
         out[header] = s.to_numpy()
-    return pd.DataFrame(out)
+    return pd.DataFrame(out), {header: XLSX_KIND.get(kind, "text") for _, header, kind in columns}
 
 
-def appendix_sheets(m: Marts, scope: str) -> list[tuple[str, pd.DataFrame]]:
+def appendix_sheets(m: Marts, scope: str) -> list[tuple[str, pd.DataFrame, dict]]:
     officers = dict(zip(m["officers"]["officer_id"], m["officers"]["name"]))
     sf = lambda name: scope_frame(m[name], scope) if name in m.tables else pd.DataFrame()
     snap = sf("loan_snapshot")
@@ -53,38 +56,38 @@ def appendix_sheets(m: Marts, scope: str) -> list[tuple[str, pd.DataFrame]]:
     archives = sf("archive_defects")
     loan = [("loan_id", "借据号", None), ("customer_id", "客户号", None), ("customer_name", "客户名称", None)]
     return [
-        ("未完成决议", _sheet(actions, [("action_id", "编号", None), ("meeting_month", "会议月份", None),
+        ("未完成决议", *_sheet(actions, [("action_id", "编号", None), ("meeting_month", "会议月份", None),
                                     ("item", "决议事项", None), ("owner_officer_id", "责任人", "officer"),
                                     ("due_date", "完成时限", "date"), ("state", "状态", "term:action_state")], officers)),
-        ("分类低于底线", _sheet(active[active["floor_breach"]] if len(active) else active, loan + [
+        ("分类低于底线", *_sheet(active[active["floor_breach"]] if len(active) else active, loan + [
             ("balance", "余额（元）", "money"), ("dpd", "逾期天数", "int"), ("classification", "现分类", "enum:classification"),
             ("floor_class", "应至少为", "enum:classification"), ("officer_id", "管户人", "officer")], officers)),
-        ("分类调整", _sheet(moved, loan + [("balance", "余额（元）", "money"), ("class_p", "上月分类", "enum:classification"),
+        ("分类调整", *_sheet(moved, loan + [("balance", "余额（元）", "money"), ("class_p", "上月分类", "enum:classification"),
                                        ("classification", "本月分类", "enum:classification"), ("dpd", "逾期天数", "int"),
                                        ("officer_id", "管户人", "officer")], officers)),
-        ("检查未按时", _sheet(duties, [("duty", "检查", "term:duty"), ("loan_id", "借据号", None),
+        ("检查未按时", *_sheet(duties, [("duty", "检查", "term:duty"), ("loan_id", "借据号", None),
                                    ("customer_id", "客户号", None), ("customer_name", "客户名称", None),
                                    ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"),
                                    ("officer_id", "责任人", "officer")], officers)),
-        ("未解除预警", _sheet(warnings, [("warning_id", "预警编号", None), ("customer_id", "客户号", None),
+        ("未解除预警", *_sheet(warnings, [("warning_id", "预警编号", None), ("customer_id", "客户号", None),
                                     ("customer_name", "客户名称", None), ("level", "级别", "enum:warning_level"),
                                     ("category", "类别", "enum:warning_category"), ("source", "来源", "enum:warning_source"),
                                     ("identified_date", "识别日", "date"), ("officer_id", "管户人", "officer")], officers)),
-        ("批量监管发现", _sheet(sf("monitoring_exceptions"), [("area", "领域", "term:monitoring_area"),
+        ("批量监管发现", *_sheet(sf("monitoring_exceptions"), [("area", "领域", "term:monitoring_area"),
                                                         ("loan_id", "借据号", None), ("customer_id", "客户号/机构号", None),
                                                         ("customer_name", "名称", None), ("detail", "情况", None),
                                                         ("amount", "金额（元）", "money")], officers)),
-        ("催收案件", _sheet(sf("collection_cases"), loan + [("stage", "阶段", "term:collection_stage"),
+        ("催收案件", *_sheet(sf("collection_cases"), loan + [("stage", "阶段", "term:collection_stage"),
                                                        ("balance", "余额（元）", "money"), ("dpd", "逾期天数", "int"),
                                                        ("officer_id", "管户人", "officer")], officers)),
-        ("法律期限", _sheet(sf("legal_deadlines"), loan + [("kind_label", "期限", None), ("party", "对象", None),
+        ("法律期限", *_sheet(sf("legal_deadlines"), loan + [("kind_label", "期限", None), ("party", "对象", None),
                                                       ("deadline", "到期日", "date"), ("days_left", "剩余天数", "int"),
                                                       ("claim", "债权（元）", "money"), ("note", "说明", None)], officers)),
-        ("处置明细", _sheet(sf("recoveries_ytd"), [("recovery_id", "编号", None), ("loan_id", "借据号", None),
+        ("处置明细", *_sheet(sf("recoveries_ytd"), [("recovery_id", "编号", None), ("loan_id", "借据号", None),
                                                ("customer_name", "客户名称", None), ("recovery_date", "日期", "date"),
                                                ("method", "方式", "enum:recovery_method"), ("amount", "金额（元）", "money"),
                                                ("cost", "费用（元）", "money")], officers)),
-        ("档案缺失与逾期", _sheet(archives, [("loan_id", "借据号", None), ("customer_name", "客户名称", None),
+        ("档案缺失与逾期", *_sheet(archives, [("loan_id", "借据号", None), ("customer_name", "客户名称", None),
                                         ("doc_type", "档案类型", "term:archive_doc_type"), ("due_date", "应归档日", "date"),
                                         ("defect", "问题", "term:archive_defect"), ("days_late", "逾期天数", "int"),
                                         ("officer_id", "责任人", "officer")], officers)),
@@ -92,7 +95,10 @@ def appendix_sheets(m: Marts, scope: str) -> list[tuple[str, pd.DataFrame]]:
 
 
 def write_appendix(m: Marts, scope: str, folder: Path) -> Path:
-    return write_workbook(Path(folder) / f"{scope}{APPENDIX_SUFFIX}", appendix_sheets(m, scope))
+    from postloan.marts.scope import scope_name
+    about = {"产品": "贷后管理例会材料 · 明细表", "期间": m.month, "范围": scope_name(m["branches"], scope),
+             "内容": "例会材料各表的完整清单（页面只列前若干行）；金额单位为元"}
+    return write_workbook(Path(folder) / f"{scope}{APPENDIX_SUFFIX}", appendix_sheets(m, scope), about)
 
 
 DOWNLOAD_LIMIT = 8 * 1024 * 1024        # larger appendices are fetched from the run folder instead

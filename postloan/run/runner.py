@@ -22,6 +22,7 @@ import nbformat
 import papermill
 
 from postloan.marts.build import freeze_marts
+from postloan.present.excel import clear_run_context, set_run_context
 from postloan.marts.scope import list_scopes, scope_name
 from postloan.periods import parse_period
 from postloan.parameter_set import SNAPSHOT, load_parameter_set
@@ -233,6 +234,10 @@ def run(req: RunRequest) -> Path:
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
         printing = []                        # (html, pdf, product, scope): printed together at the end
+        fingerprint = extract_fingerprint(extract.tables)
+        set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=extract.source,
+                        fingerprint=fingerprint, code_version=code_version(),
+                        parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
         for name, s, part, nb_out in done:
             nb = nbformat.read(nb_out, as_version=4)
             _strip_run_paths(nb, tmp)
@@ -255,6 +260,7 @@ def run(req: RunRequest) -> Path:
                     printing.append((page, page.with_suffix(".pdf"), name, s))
             for kind, path in kinds:
                 outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
+        clear_run_context()
         print_pdfs([(h, p) for h, p, _, _ in printing])
         for _, pdf_path, name, s in printing:
             outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(pdf_path.relative_to(tmp))})
@@ -266,7 +272,7 @@ def run(req: RunRequest) -> Path:
                                                             "start": str(period.start.date()),
                                                             "end": str(period.end.date())}, "run_id": run_id,
             "source": {"description": extract.source, "carrier": extract.carrier,
-                       "fingerprint": extract_fingerprint(extract.tables)},
+                       "fingerprint": fingerprint},
             "code_version": code_version(), "python": sys.version.split()[0], "packages": package_versions(),
             "parameter_files": parameter_files,
             "parameters": {"products": req.products, "scopes": scopes, "workbooks": settings,
@@ -296,6 +302,7 @@ def run(req: RunRequest) -> Path:
             raise RunError(f"{exc}，运行中止 (interrupted)；临时目录已删除，未发布任何输出。") from None
         raise
     finally:
+        clear_run_context()                  # a failed export leaves no run facts for the next workbook
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     _say(f"完成：{month} 已发布到 {final}（用时 {time.perf_counter() - t0:.1f}s）")

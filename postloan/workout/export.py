@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame
 from postloan.present.excel import write_workbook
@@ -48,44 +47,61 @@ def workout_figures(m: Marts, scope: str) -> dict:
 
 
 def write_excel(m: Marts, scope: str, path: Path) -> Path:
-    """Sheets 案件, 路径比较, 转让包定价, 核销候选, 账销案存, 抵债资产, 估值假设 (text cells stay text)."""
+    """Sheets 案件, 路径比较, 转让包定价, 资产证券化, 核销候选, 账销案存, 抵债资产, 估值假设 after 说明."""
+    from postloan.marts.scope import scope_name
     c = scope_frame(m["workout_cases"], scope)
     r = scope_frame(m["workout_routes"], scope)
     fa = scope_frame(m["workout_foreclosed"], scope)
     pkg = package_pricing(m, scope)
-    cases = pd.DataFrame({"借据号": c["loan_id"], "客户号": c["customer_id"], "客户名称": c["customer_name"],
-                          "阶段": c["stage"], "债权金额": c["claim"], "押品价值": c["collateral_value"],
-                          "保证价值": c["guarantor_value"], "建议路径": c["recommended_cn"],
-                          "建议路径现值": c["recommended_pv"], "不稳定": c["unstable"].map({True: "是", False: "否"}),
-                          "可行法律路径": c["routes_open"]})
-    routes = pd.DataFrame({"借据号": r["loan_id"], "路径": r["route_cn"], "可行": r["open"].map({True: "是", False: "否"}),
-                           "理由": r["why"], "回收总额": r["gross"], "费用": r["costs"], "月数": r["months"],
-                           "净回收": r["net"], "现值": r["pv"]})
-    package = pd.DataFrame({"项目": ["户数", "债权金额", "本行自有估值", "模型买方报价", "建议底价", "按买方报价的损失",
-                                   "已计提拨备", "超出拨备的损失", "低于底价而放弃的价值"],
-                            "金额": [pkg["accounts"], pkg["claim"], pkg["bank_value"], pkg["buyer_price"],
-                                   pkg["reserve_price"], pkg["loss_at_buyer_price"], pkg["provision_held"],
-                                   pkg["loss_beyond_provision"], pkg["value_given_up"]]})
+    T, A, F, N, D = "text", "amount", "flag", "count", "date"
+    cases = (pd.DataFrame({"借据号": c["loan_id"], "客户号": c["customer_id"], "客户名称": c["customer_name"],
+                           "阶段": c["stage"], "债权金额（元）": c["claim"], "押品价值（元）": c["collateral_value"],
+                           "保证价值（元）": c["guarantor_value"], "建议路径": c["recommended_cn"],
+                           "建议路径现值（元）": c["recommended_pv"], "不稳定": c["unstable"],
+                           "可行法律路径": c["routes_open"]}),
+             {"借据号": T, "客户号": T, "客户名称": T, "阶段": "term:collection_stage", "债权金额（元）": A,
+              "押品价值（元）": A, "保证价值（元）": A, "建议路径": T, "建议路径现值（元）": A, "不稳定": F, "可行法律路径": T})
+    routes = (pd.DataFrame({"借据号": r["loan_id"], "路径": r["route_cn"], "可行": r["open"], "理由": r["why"],
+                            "回收总额（元）": r["gross"], "费用（元）": r["costs"], "月数": r["months"],
+                            "净回收（元）": r["net"], "现值（元）": r["pv"]}),
+              {"借据号": T, "路径": T, "可行": F, "理由": T, "回收总额（元）": A, "费用（元）": A, "月数": N,
+               "净回收（元）": A, "现值（元）": A})
+    package = (pd.DataFrame({"项目": ["债权金额", "本行自有估值", "模型买方报价", "建议底价", "按买方报价的损失",
+                                    "已计提拨备", "超出拨备的损失", "低于底价而放弃的价值"],
+                             "金额（元）": [pkg["claim"], pkg["bank_value"], pkg["buyer_price"], pkg["reserve_price"],
+                                         pkg["loss_at_buyer_price"], pkg["provision_held"],
+                                         pkg["loss_beyond_provision"], pkg["value_given_up"]],
+                             "户数": [pkg["accounts"]] + [None] * 7}),
+               {"项目": T, "金额（元）": A, "户数": N})
     cand = c[c["write_off_candidate"] | c["write_off_review"]]
-    writeoff = pd.DataFrame({"借据号": cand["loan_id"], "客户名称": cand["customer_name"], "债权金额": cand["claim"],
-                             "核销候选": cand["write_off_candidate"].map({True: "是", False: "否（审查中）"}),
-                             "依据": cand["write_off_basis"]})
+    writeoff = (pd.DataFrame({"借据号": cand["loan_id"], "客户名称": cand["customer_name"], "债权金额（元）": cand["claim"],
+                              "核销候选": cand["write_off_candidate"].map({True: "是", False: "否（审查中）"}),
+                              "依据": cand["write_off_basis"]}),
+                {"借据号": T, "客户名称": T, "债权金额（元）": A, "核销候选": T, "依据": T})
     wo = c[c["written_off"]]
-    kept = pd.DataFrame({"借据号": wo["loan_id"], "客户名称": wo["customer_name"], "账销案存债权": wo["claim"],
-                         "诉讼时效存续": wo["limitation_alive"].map({True: "是", False: "否"})})
-    assets = pd.DataFrame({"资产编号": fa.get("asset_id"), "借据号": fa.get("loan_id"), "类别": fa.get("kind"),
-                           "入账价值": fa.get("booked_value"), "取得日": pd.to_datetime(fa.get("acquired_date")).dt.date
-                           if len(fa) else None, "处置期限": pd.to_datetime(fa.get("deadline")).dt.date if len(fa) else None,
-                           "剩余天数": fa.get("days_left")})
+    kept = (pd.DataFrame({"借据号": wo["loan_id"], "客户名称": wo["customer_name"], "账销案存债权（元）": wo["claim"],
+                          "诉讼时效存续": wo["limitation_alive"]}),
+            {"借据号": T, "客户名称": T, "账销案存债权（元）": A, "诉讼时效存续": F})
+    assets = (pd.DataFrame({"资产编号": fa.get("asset_id"), "借据号": fa.get("loan_id"), "类别": fa.get("kind"),
+                            "入账价值（元）": fa.get("booked_value"), "取得日": fa.get("acquired_date"),
+                            "处置期限": fa.get("deadline"), "剩余天数": fa.get("days_left")}),
+              {"资产编号": T, "借据号": T, "类别": "code:collateral_kind", "入账价值（元）": A, "取得日": D,
+               "处置期限": D, "剩余天数": N})
     pools = securitisation_pools(m, scope)
-    abs_sheet = pd.DataFrame({"产品": pools["product"].map(enum_labels("product")), "户数": pools["accounts"],
-                              "资产池债权": pools["claim"], "达到发行规模": pools["eligible"].map({True: "是", False: "否"}),
-                              "发行价": pools["gross"], "费用": pools["costs"], "月数": pools["months"],
-                              "现值": pools["pv"], "本行自有估值": pools["bank_value"], "差额": pools["difference"]})
+    abs_sheet = (pd.DataFrame({"产品": pools["product"], "户数": pools["accounts"], "资产池债权（元）": pools["claim"],
+                               "达到发行规模": pools["eligible"], "发行价（元）": pools["gross"], "费用（元）": pools["costs"],
+                               "月数": pools["months"], "现值（元）": pools["pv"], "本行自有估值（元）": pools["bank_value"],
+                               "差额（元）": pools["difference"]}),
+                 {"产品": "code:product", "户数": N, "资产池债权（元）": A, "达到发行规模": F, "发行价（元）": A,
+                  "费用（元）": A, "月数": N, "现值（元）": A, "本行自有估值（元）": A, "差额（元）": A})
     a = m["workout_assumptions"]
-    sheets = [("案件", cases), ("路径比较", routes), ("转让包定价", package), ("资产证券化", abs_sheet), ("核销候选", writeoff), ("账销案存", kept),
-              ("抵债资产", assets), ("估值假设", pd.DataFrame({"参数": a["label"], "取值": a["value"]}))]
-    return write_workbook(path, sheets)
+    assumptions = (pd.DataFrame({"参数": a["label"] if "label" in a else a["key"], "取值": a["value"]}),
+                   {"参数": T, "取值": T})
+    sheets = [("案件", *cases), ("路径比较", *routes), ("转让包定价", *package), ("资产证券化", *abs_sheet),
+              ("核销候选", *writeoff), ("账销案存", *kept), ("抵债资产", *assets), ("估值假设", *assumptions)]
+    about = {"产品": "不良资产清收处置", "期间": m.month, "范围": scope_name(m["branches"], scope),
+             "估值": "模型估算，参数见“估值假设”（parameters/workout_policy.yaml），须以本行处置经验校准；金额单位为元"}
+    return write_workbook(path, sheets, about)
 
 
 def write_case_files(m: Marts, scope: str, folder: Path) -> list[tuple[str, Path]]:

@@ -50,6 +50,7 @@ KINDS = ("text", "flag", "rate", "amount", "amount_wan", "count", "number", "dat
 FORMATS = {"rate": "0.0%", "amount": "#,##0.00", "amount_wan": "#,##0.00", "count": "#,##0", "number": "0.0",
            "date": "yyyy-mm-dd"}
 ABOUT_SHEET = "说明"
+PRINT_FIT_WIDTH = 260     # characters of column width that still print legibly on one A4 landscape width
 _RUN_CONTEXT: dict = {}          # set by the runner while it exports: run id, time, fingerprint, parameters
 
 
@@ -111,10 +112,10 @@ def about_frame(about: dict) -> pd.DataFrame:
                  ("数据来源", c.get("source", "")), ("数据指纹 (sha256)", c.get("fingerprint", "")),
                  ("程序版本", c.get("code_version", ""))]
         for f in c.get("parameter_files", []):
-            rows.append((f"参数文件 {f['name']}", f"{f['file']} · sha256 {f['sha256']}"))
+            rows.append((f"参数文件 {f['name']}", f["file"], f["sha256"]))
     else:
         rows.append(("运行", "非正式运行生成（工作簿或测试），未记录运行编号与数据指纹"))
-    return pd.DataFrame(rows, columns=["项目", "内容"])
+    return pd.DataFrame([r + ("",) * (3 - len(r)) for r in rows], columns=["项目", "内容", "sha256"])
 
 
 def _width(frame: pd.DataFrame, col) -> float:
@@ -131,7 +132,7 @@ def write_workbook(path: Path, sheets: Iterable[tuple[str, pd.DataFrame, dict[st
     first sheet 说明 (`about`: product, period, scope, … plus the run's facts)."""
     path = Path(path)
     tmp = path.with_name(path.stem + ".tmp.xlsx")
-    sheets = [(ABOUT_SHEET, about_frame(about or {}), {"项目": "text", "内容": "text"})] + list(sheets)
+    sheets = [(ABOUT_SHEET, about_frame(about or {}), {"项目": "text", "内容": "text", "sha256": "text"})] + list(sheets)
     try:
         with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS},
                             date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as xw:
@@ -149,17 +150,22 @@ def write_workbook(path: Path, sheets: Iterable[tuple[str, pd.DataFrame, dict[st
                     ws.freeze_panes(1, 1 if len(part.columns) > 1 else 0)   # header row and first key column
                     if len(part.columns):
                         ws.autofilter(0, 0, max(len(part), 1), len(part.columns) - 1)
+                    total = 0.0
                     for j, col in enumerate(part.columns):
                         kind = kinds.get(col, "text")
                         width = _width(part, col) if kind not in FORMATS else max(_width(part, col), 12)
                         fmt = formats.get(kind)
-                        if fmt is None and width >= _WIDTH_MAX:
+                        if fmt is None and width >= _WIDTH_MAX and name != ABOUT_SHEET:
                             fmt = wrap                      # a long reason wraps in a bounded column
                         ws.set_column(j, j, width, fmt)
+                        total += width
                     ws.set_landscape()
                     ws.set_paper(9)                         # A4
-                    ws.repeat_rows(0)
-                    ws.fit_to_pages(1, 0)                   # fit to width, as many pages down as needed
+                    ws.repeat_rows(0)                       # the header on every printed page
+                    if total <= PRINT_FIT_WIDTH:
+                        ws.fit_to_pages(1, 0)               # one page wide, as many pages down as needed
+                    else:                                   # too wide to shrink legibly: the key column repeats
+                        ws.repeat_columns(0)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

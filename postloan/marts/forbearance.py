@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from postloan.marts.context import MonthContext
+from postloan.policy import NPL_CLASSES
 
 REFINANCE_WORDS = ("借新还旧", "还旧借新", "无还本续贷", "续贷")
 KINDS = {"restructured": "重组", "extended": "展期", "refinanced": "借新还旧/续贷"}
@@ -40,7 +41,7 @@ def forbearance_summary(f: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for k, label in KINDS.items():
         part = f[f[k]] if k in f else f.iloc[:0]
-        npl = part["classification"].isin(["substandard", "doubtful", "loss"])
+        npl = part["classification"].isin(NPL_CLASSES)
         rows.append({"kind": label, "loans": int(len(part)), "balance": float(part["balance"].sum()),
                      "npl_balance": float(part.loc[npl, "balance"].sum())})
     return pd.DataFrame(rows)

@@ -45,9 +45,10 @@ def concentration(snap: pd.DataFrame, n: int) -> float | None:
 def large_new_npl_and_special_mention(snap: pd.DataFrame, amount: float) -> pd.DataFrame:
     """Every loan that became NPL this month, and every special-mention loan, with a balance
     above `amount`: one line each (kind new_npl / special_mention)."""
+    from postloan.marts.npl_movement import new_npl
     a = _active(snap)
-    npl_m = a["classification"].isin(NPL_CLASSES)
-    new = a[npl_m & ~a["class_p"].isin(NPL_CLASSES) & (a["balance"] > amount)].assign(kind="new_npl")
+    new = new_npl(snap)
+    new = new[new["balance"] > amount].assign(kind="new_npl")
     sm = a[(a["classification"] == "special_mention") & (a["balance"] > amount)].assign(kind="special_mention")
     return pd.concat([new, sm]).sort_values(["kind", "balance"], ascending=[True, False]).reset_index(drop=True)
 

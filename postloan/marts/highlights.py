@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from postloan.policy import NPL_CLASSES
+from postloan.marts.npl_movement import new_npl
 from postloan.targets import target_label
 
 
@@ -80,8 +80,7 @@ def highlights(f: dict, snap: pd.DataFrame, deadlines: pd.DataFrame, end: pd.Tim
         add("deadlines_soon", "legal",
             f"{int(settings['deadline_days'])} 天内到期的法律期限 {len(soon)} 项，最早为{first['customer_name']}"
             f"的{first['kind_label']}（{first['deadline']:%Y-%m-%d} 到期），须在到期前主张权利。")
-    a = snap[snap["active"]]
-    new = a[a["classification"].isin(NPL_CLASSES) & ~a["class_p"].isin(NPL_CLASSES)]
+    new = new_npl(snap)
     k = int(settings["largest_new_npl"])
     if k and len(new):
         top = new.nlargest(k, "balance")

@@ -18,6 +18,13 @@ MOVEMENT_SIGNS = {"npl_new": 1, "npl_upgraded": -1, "npl_settled": -1, "npl_writ
                   "npl_transferred": -1, "npl_paid_down": -1}
 
 
+def new_npl(snap: pd.DataFrame) -> pd.DataFrame:
+    """The loans NPL at M that were not NPL at P (performing then, or not yet on the book):
+    the one definition of a new NPL for the movement, 要点 and the largest exposures."""
+    npl_m = snap["active"] & snap["classification"].isin(NPL_CLASSES)
+    return snap[npl_m & ~snap["class_p"].isin(NPL_CLASSES)]
+
+
 def npl_movement(snap: pd.DataFrame) -> dict:
     """The keys of METRICS.md, in yuan."""
     npl_p = snap["class_p"].isin(NPL_CLASSES)                       # cohort N (active at P, NPL)
@@ -25,7 +32,7 @@ def npl_movement(snap: pd.DataFrame) -> dict:
     bal_p, bal_m = snap["balance_p"].fillna(0.0), snap["balance"].fillna(0.0)
     status = snap["status"]
     f = {"npl_opening": float(bal_p[npl_p].sum()),
-         "npl_new": float(bal_m[npl_m & ~npl_p].sum()),
+         "npl_new": float(new_npl(snap)["balance"].sum()),
          "npl_upgraded": float(bal_p[npl_p & snap["active"] & ~npl_m].sum())}
     for s in ("settled", "written_off", "transferred"):
         f[f"npl_{s}"] = float(bal_p[npl_p & (status == s)].sum())

@@ -5,10 +5,8 @@ Presentation only: the figures come from postloan.marts (inspections, warnings,
 forbearance, collection, legal, disposal)."""
 from __future__ import annotations
 
-import pandas as pd
 from IPython.display import HTML, display
 
-from postloan.glossary import enum_labels
 from postloan.marts import collection, disposal, forbearance, inspections, warnings
 from postloan.present import fmt
 from postloan.present.tables import lead, table

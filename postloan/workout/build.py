@@ -114,8 +114,9 @@ def build_workout_marts(extract, month: str, policy, calendar, cfg: WorkoutConfi
     """Once per extract, month and policies: the meeting pack's section 九 reads the same marts."""
     key = ("workout_marts", month, id(policy), id(calendar), id(cfg))
     if key not in extract.memo:
-        extract.memo[key] = _build(extract, month, policy, calendar, cfg)
-    return extract.memo[key]
+        # kept with the policies it was built with, so that their ids cannot be reused by others
+        extract.memo[key] = (policy, calendar, cfg, _build(extract, month, policy, calendar, cfg))
+    return extract.memo[key][3]
 
 
 def _build(extract, month: str, policy, calendar, cfg: WorkoutConfig) -> Marts:

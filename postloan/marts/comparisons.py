@@ -13,12 +13,12 @@ RATIOS = {"npl_ratio", "special_mention_ratio"}
 
 
 def headline_by_month(trend: pd.DataFrame) -> pd.DataFrame:
-    """month → the headline figures of one scope's rows of `portfolio_trend`."""
+    """month → the balances by class and the headline figures of one scope's rows of
+    `portfolio_trend` (the pack's trend charts and comparisons both read it)."""
     g = trend.groupby("month").sum(numeric_only=True).sort_index()
-    out = pd.DataFrame(index=g.index)
+    out = g[[f"balance_{c}" for c in CLASS_ORDER]].copy()
     out["total_balance"] = g[[f"balance_{c}" for c in CLASS_ORDER]].sum(axis=1)
     out["npl_balance"] = g[[f"balance_{c}" for c in NPL_CLASSES]].sum(axis=1)
-    out["balance_special_mention"] = g["balance_special_mention"]
     total = out["total_balance"].where(out["total_balance"] > 0)
     out["npl_ratio"] = out["npl_balance"] / total
     out["special_mention_ratio"] = out["balance_special_mention"] / total

@@ -138,13 +138,8 @@ def show_resolutions_followup(pack: Pack):
 
 # ---- 2 ------------------------------------------------------------------------------
 def _trend(pack: Pack) -> pd.DataFrame:
-    t = pack.m("portfolio_trend")
-    g = t.groupby("month").sum(numeric_only=True).sort_index()
-    g["total_balance"] = g[[f"balance_{c}" for c in CLASS_ORDER]].sum(axis=1)
-    g["npl_balance"] = g[["balance_substandard", "balance_doubtful", "balance_loss"]].sum(axis=1)
-    g["npl_ratio"] = g["npl_balance"] / g["total_balance"].where(g["total_balance"] > 0)
-    g["special_mention_ratio"] = g["balance_special_mention"] / g["total_balance"].where(g["total_balance"] > 0)
-    return g
+    from postloan.marts.comparisons import headline_by_month
+    return headline_by_month(pack.m("portfolio_trend"))
 
 
 def show_asset_quality(pack: Pack):

@@ -74,14 +74,15 @@ def page_html(title: str, body: str) -> str:
 PDF_WORKERS = 2    # pages printed at once: ~1.4x on two cores (measured on 300-page scorecard sets)
 
 
-def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS) -> None:
+def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS, outline: bool = False) -> None:
     """Print each (html, pdf) pair to an A4 PDF in one headless Chromium, `workers` pages at a
-    time. Any failure raises ExportError naming the file."""
+    time; with `outline`, the PDF carries bookmarks drawn from the page's headings. Any
+    failure raises ExportError naming the file."""
     if jobs:
-        asyncio.run(_print_all([(Path(h), Path(p)) for h, p in jobs], max(1, workers)))
+        asyncio.run(_print_all([(Path(h), Path(p)) for h, p in jobs], max(1, workers), outline))
 
 
-async def _print_all(jobs: list[tuple[Path, Path]], workers: int) -> None:
+async def _print_all(jobs: list[tuple[Path, Path]], workers: int, outline: bool = False) -> None:
     from playwright.async_api import async_playwright
     queue = list(reversed(jobs))
     allowed = {h.resolve().as_uri() for h, _ in jobs}
@@ -107,7 +108,8 @@ async def _print_all(jobs: list[tuple[Path, Path]], workers: int) -> None:
                 page = await context.new_page()
                 try:
                     await page.goto(html_path.resolve().as_uri(), wait_until="load")
-                    await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+                    await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True,
+                                   **({"outline": True, "tagged": True} if outline else {}))
                 except Exception as exc:
                     raise ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name}：{type(exc).__name__}: {exc}") from None
                 finally:

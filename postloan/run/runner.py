@@ -29,6 +29,7 @@ from postloan.parameter_set import SNAPSHOT, load_parameter_set
 from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
+from postloan.run.books import print_books
 from postloan.run.export import ExportError, find_chromium, print_pdfs, to_html, write_figures
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
@@ -234,6 +235,8 @@ def run(req: RunRequest) -> Path:
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
         printing = []                        # (html, pdf, product, scope): printed together at the end
+        books: dict[Path, tuple[list[Path], str, str]] = {}     # <scope>_cases.pdf -> (case files, product, scope)
+        case_pages: set[Path] = set()        # a case file is written and listed once, whatever scopes hold it
         fingerprint = extract_fingerprint(extract.tables)
         set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=extract.source,
                         fingerprint=fingerprint, code_version=code_version(),
@@ -254,16 +257,24 @@ def run(req: RunRequest) -> Path:
                 kinds.append(("json", json_path))
                 if PRODUCTS[name].extra_exports:
                     extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
-            kinds += extra
-            if req.pdf:                      # the workbook's pages, and each extra HTML (e.g. a case file)
+            cases = [p for kind, p in extra if kind == "case"]      # case files: HTML each, PDF in books
+            kinds += [(kind, p) for kind, p in extra if kind != "case"]
+            kinds += [("html", p) for p in cases if p not in case_pages]
+            case_pages.update(cases)
+            if req.pdf:                      # the workbook's pages, each extra HTML, and the scope's case book
                 for page in [html_path] + [p for kind, p in extra if kind == "html"]:
                     printing.append((page, page.with_suffix(".pdf"), name, s))
+                if cases:
+                    books[nb_out.parent / f"{s}_cases.pdf"] = (cases, name, s)
             for kind, path in kinds:
                 outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
         clear_run_context()
         print_pdfs([(h, p) for h, p, _, _ in printing])
+        print_books({book: pages for book, (pages, _, _) in books.items()})
         for _, pdf_path, name, s in printing:
             outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(pdf_path.relative_to(tmp))})
+        for book, (_, name, s) in books.items():
+            outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(book.relative_to(tmp))})
         for o in outputs:
             o["sha256"] = sha256_file(tmp / o["path"])
         mark("export")

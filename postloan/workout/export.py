@@ -106,7 +106,8 @@ def write_excel(m: Marts, scope: str, path: Path) -> Path:
 
 def write_case_files(m: Marts, scope: str, folder: Path) -> list[tuple[str, Path]]:
     """One self-contained HTML case file per case, written once however many scopes hold it
-    (in `workout/cases/`); the runner prints each to PDF."""
+    (in `workout/cases/`); every case of the scope is returned as a "case" page, which the
+    runner prints once and binds into the scope's book `<scope>_cases.pdf`."""
     from postloan.present.workout import case_page_html
     from postloan.run.export import page_html
     cases_dir = Path(folder) / "cases"
@@ -114,8 +115,7 @@ def write_case_files(m: Marts, scope: str, folder: Path) -> list[tuple[str, Path
     out = []
     for loan_id in scope_frame(m["workout_cases"], scope)["loan_id"]:
         path = cases_dir / f"{loan_id}.html"
-        if path.exists():
-            continue
-        path.write_text(page_html(f"{loan_id} 催收/处置案卷", case_page_html(m, loan_id)), encoding="utf-8")
-        out.append(("html", path))
+        if not path.exists():
+            path.write_text(page_html(f"{loan_id} 催收/处置案卷", case_page_html(m, loan_id)), encoding="utf-8")
+        out.append(("case", path))
     return out

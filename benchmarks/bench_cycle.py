@@ -1,0 +1,171 @@
+"""The full monthly cycle, measured (`make bench`).
+
+One `postloan run` of every product of the month (meeting pack, scorecards, accountability
+review, workout book) for the bank and every branch, HTML + PDF + Excel + JSON, on a sample
+bank of the given size. Prints the wall time of each step (from the run's manifest), the
+outputs and the PDF pages printed, and the peak memory of the whole process tree (the run,
+its kernels and Chromium, sampled every 0.1 s and summed).
+
+Then the naive baseline on `medium`: one process per product × scope, each loading the
+extract, building the marts and rendering its workbook in a fresh kernel (the way a
+notebook per report is usually scheduled), against one suite run of the same products and
+scopes. Both without PDF, so that the ratio compares the work of the suite, not Chromium.
+
+    python benchmarks/bench_cycle.py [--size large] [--naive-size medium] [--no-naive]
+           [--compute-in-source] [--keep]
+
+The sample banks are generated once into data/bench/ (seed 42) and reused.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "bench"
+POSTLOAN = [sys.executable, "-m", "postloan.cli"]
+
+
+class TreePeak:
+    """Peak of the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int):
+        self.proc, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self._t = threading.Thread(target=self._watch, daemon=True)
+        self._t.start()
+
+    def _watch(self):
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc] + self.proc.children(recursive=True)
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(0.1)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return self.peak / 2**20
+
+
+def run(args: list[str], log: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, peak MiB of the process tree) of one postloan command."""
+    t0 = time.perf_counter()
+    with open(log or os.devnull, "w", encoding="utf-8") as out:
+        p = subprocess.Popen(POSTLOAN + args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        peak = TreePeak(p.pid)
+        rc = p.wait()
+    mib = peak.stop()
+    wall = time.perf_counter() - t0
+    if rc:
+        tail = log.read_text(encoding="utf-8")[-2000:] if log else ""
+        raise SystemExit(f"postloan {' '.join(args[:1])} failed (exit {rc}):\n{tail}")
+    return wall, mib
+
+
+def sample(size: str) -> Path:
+    DATA.mkdir(parents=True, exist_ok=True)
+    bank = DATA / f"{size}.duckdb"
+    if not bank.exists():
+        wall, _ = run(["sample", "--size", size, "--seed", "42", "--out", str(bank)])
+        print(f"  (generated the {size} sample bank in {wall:.0f} s: {bank})")
+    return bank
+
+
+_PAGES = re.compile(rb"/Type\s*/Page[^s]")
+
+
+def pdf_pages(path: Path) -> int:
+    return len(_PAGES.findall(path.read_bytes()))
+
+
+def published(out: Path) -> tuple[Path, dict]:
+    run_dir = next(out.glob("*/run-*"))
+    return run_dir, json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def full_cycle(size: str, extra: list[str], keep: Path) -> None:
+    bank = sample(size)
+    out = keep / f"cycle-{size}"
+    wall, mib = run(["run", "--source", str(bank), "--out", str(out), "--pdf", *extra], log=keep / f"cycle-{size}.log")
+    run_dir, m = published(out)
+    kinds: dict[str, int] = {}
+    for o in m["outputs"]:
+        kinds[o["kind"]] = kinds.get(o["kind"], 0) + 1
+    pdfs = [run_dir / o["path"] for o in m["outputs"] if o["kind"] == "pdf"]
+    pages = sum(pdf_pages(p) for p in pdfs)
+    t = m["timings_seconds"]
+    print(f"## full cycle on {size}: {', '.join(m['parameters']['products'])} × "
+          f"{len(m['parameters']['scopes'])} scopes ({os.cpu_count()} cores)")
+    print(f"  wall {wall:.1f} s   peak RSS {mib:,.0f} MiB (process tree)")
+    print("  steps: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items()))
+    print(f"  outputs {len(m['outputs']):,} ({', '.join(f'{k} {n:,}' for k, n in sorted(kinds.items()))}); "
+          f"PDF pages printed {pages:,}")
+    print(f"  target: ≤ {300 if size == 'large' else 50} s wall, ≤ 2,048 MiB peak\n")
+
+
+def naive(size: str, keep: Path) -> None:
+    """One process per product × scope (each loads the extract and builds its marts) against one run."""
+    bank = sample(size)
+    out = keep / f"suite-{size}"
+    suite_wall, suite_mib = run(["run", "--source", str(bank), "--out", str(out), "--no-pdf"],
+                                log=keep / f"suite-{size}.log")
+    _, m = published(out)
+    products, scopes = m["parameters"]["products"], m["parameters"]["scopes"]
+    naive_wall, naive_mib = 0.0, 0.0
+    for product in products:
+        for scope in scopes:
+            w, mib = run(["run", "--source", str(bank), "--out", str(keep / f"naive-{size}"), "--no-pdf",
+                          "--products", product, "--scopes", scope], log=keep / f"naive-{product}-{scope}.log")
+            naive_wall += w
+            naive_mib = max(naive_mib, mib)
+    n = len(products) * len(scopes)
+    print(f"## naive baseline on {size}: {n} processes ({len(products)} products × {len(scopes)} scopes), no PDF")
+    print(f"  naive {naive_wall:.1f} s (peak {naive_mib:,.0f} MiB)   suite {suite_wall:.1f} s "
+          f"(peak {suite_mib:,.0f} MiB)   ratio {naive_wall / suite_wall:.1f}×   (target ≥ 20×)\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="large", help="sample bank of the full cycle (default large)")
+    ap.add_argument("--naive-size", default="medium", help="sample bank of the naive baseline (default medium)")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    ap.add_argument("--also", default="medium", help="further sizes for the full cycle, comma-separated ('' for none)")
+    ap.add_argument("--compute-in-source", action="store_true", help="pass --compute-in-source to the runs")
+    ap.add_argument("--keep", action="store_true", help="keep the outputs and logs (printed at the end)")
+    args = ap.parse_args()
+    keep = Path(tempfile.mkdtemp(prefix="postloan-cycle-"))
+    extra = ["--compute-in-source"] if args.compute_in_source else []
+    print(f"# postloan full-cycle benchmark ({os.cpu_count()} cores, Python {sys.version.split()[0]})\n")
+    try:
+        for size in [args.size] + [s for s in args.also.split(",") if s and s != args.size]:
+            full_cycle(size, extra, keep)
+        if not args.no_naive:
+            naive(args.naive_size, keep)
+    finally:
+        if args.keep:
+            print(f"outputs and logs: {keep}")
+        else:
+            shutil.rmtree(keep, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Case-file books: every case file is printed once, each scope's book is assembled from the pages.
+
+A case (a workout case, an accountability case) belongs to the bank's book and to its
+branch's and sub-branch's. Printing a small HTML page costs Chromium about half a second
+(a page, a layout, a font subset), so the case files of a run are concatenated — up to
+`CHUNK` of them in one document, each starting on a new page — and printed with the outline
+Chromium draws from their headings. The first outline entry of each case file gives its
+first page; pypdf then copies each scope's pages into `<scope>_cases.pdf`, with one
+bookmark per case. A case file whose top heading cannot be found in the outline (a page
+that does not start with one) is printed on its own instead, so a book is never wrong.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from postloan.run.export import ExportError, page_html, print_pdfs
+
+CHUNK = 120            # case files per printed document (two documents print at once)
+_BODY = re.compile(r"<body>(.*)</body>", re.S)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _body(html_path: Path) -> str:
+    text = html_path.read_text(encoding="utf-8")
+    m = _BODY.search(text)
+    if not m:
+        raise ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name} 不是本套件生成的页面")
+    return m.group(1)
+
+
+def _title(html_path: Path) -> str:
+    m = _TITLE.search(html_path.read_text(encoding="utf-8"))
+    return m.group(1) if m else html_path.stem
+
+
+def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", workers: int = 2) -> int:
+    """`books`: book PDF -> its case-file HTML pages in order. Prints each distinct page once;
+    returns the number of case files printed."""
+    import pypdf
+    pages = list(dict.fromkeys(p for members in books.values() for p in members))
+    if not pages:
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="postloan-books-"))
+    try:
+        chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
+        jobs = []
+        for k, chunk in enumerate(chunks):
+            doc = work / f"chunk-{k:03d}.html"
+            doc.write_text(page_html(title, "".join(_body(p) for p in chunk)), encoding="utf-8")
+            jobs.append((doc, doc.with_suffix(".pdf")))
+        print_pdfs(jobs, workers=workers, outline=True)
+        where: dict[Path, tuple[pypdf.PdfReader, int, int]] = {}     # page -> (reader, first, end)
+        alone = []
+        for chunk, (_, pdf) in zip(chunks, jobs):
+            reader = pypdf.PdfReader(str(pdf))
+            starts = [reader.get_destination_page_number(e) for e in reader.outline if not isinstance(e, list)]
+            titles = [e.title for e in reader.outline if not isinstance(e, list)]
+            if len(starts) != len(chunk) or starts != sorted(starts) or not all(
+                    p.stem in t for p, t in zip(chunk, titles)):
+                alone += chunk             # headings not as expected: print these one by one
+                continue
+            ends = starts[1:] + [len(reader.pages)]
+            for p, s, e in zip(chunk, starts, ends):
+                where[p] = (reader, s, e)
+        if alone:
+            single = [(p, work / f"alone-{i:05d}.pdf") for i, p in enumerate(alone)]
+            print_pdfs(single, workers=workers)
+            for p, pdf in single:
+                reader = pypdf.PdfReader(str(pdf))
+                where[p] = (reader, 0, len(reader.pages))
+        for book, members in books.items():
+            writer = pypdf.PdfWriter()
+            for p in members:
+                reader, s, e = where[p]
+                first = len(writer.pages)
+                for i in range(s, e):
+                    writer.add_page(reader.pages[i])
+                writer.add_outline_item(title=_title(p), page_number=first)
+            writer.add_metadata({"/Title": f"{title}（{book.stem}）"})
+            book.parent.mkdir(parents=True, exist_ok=True)
+            with open(book, "wb") as f:
+                writer.write(f)
+        return len(pages)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

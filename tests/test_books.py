@@ -1,0 +1,61 @@
+"""Case-file books: each case file printed once, each scope's book assembled from its pages."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pypdf
+import pytest
+
+from postloan.run.books import print_books
+from postloan.run.export import page_html
+
+
+def _case(folder, case_id, pages=1, heading=True):
+    body = "".join(f'<div style="break-before: page"></div><p>{case_id} 第 {k + 1} 页</p>' for k in range(pages))
+    if heading:
+        body = f'<div style="break-before: page"></div><h2>{case_id} 案卷</h2>' + body[len('<div style="break-before: page"></div>'):]
+    path = folder / f"{case_id}.html"
+    path.write_text(page_html(f"{case_id} 案卷", body), encoding="utf-8")
+    return path
+
+
+def _page_texts(pdf):
+    n = len(pypdf.PdfReader(str(pdf)).pages)
+    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True,
+                           text=True).stdout for i in range(1, n + 1)]
+
+
+@pytest.mark.slow
+def test_each_case_is_printed_once_and_each_book_holds_its_own_pages(tmp_path):
+    a, b = _case(tmp_path, "C1", pages=2), _case(tmp_path, "C2")
+    c = _case(tmp_path, "C3", heading=False)      # no heading: found by printing it alone
+    books = {tmp_path / "all_cases.pdf": [a, b, c], tmp_path / "B1_cases.pdf": [b, c]}
+    assert print_books(books) == 3
+    bank = _page_texts(tmp_path / "all_cases.pdf")
+    assert [t.split()[0] for t in bank] == ["C1", "C1", "C2", "C3"]      # C1 has two pages
+    assert "C1 第 2 页" in bank[1]
+    branch = pypdf.PdfReader(str(tmp_path / "B1_cases.pdf"))
+    assert [t.split()[0] for t in _page_texts(tmp_path / "B1_cases.pdf")] == ["C2", "C3"]
+    marks = [(e.title, branch.get_destination_page_number(e)) for e in branch.outline]
+    assert marks == [("C2 案卷", 0), ("C3 案卷", 1)]
+
+
+def test_published_books_bookmark_every_case_of_their_scope(published_run):
+    for product in ("workout", "accountability"):
+        folder = published_run / product
+        pages = {p.stem for p in (folder / "cases").glob("*.html")}
+        assert pages and not list((folder / "cases").glob("*.pdf"))        # no PDF per case: books
+        seen = set()
+        for book in folder.glob("*_cases.pdf"):
+            reader = pypdf.PdfReader(str(book))
+            ids = [e.title.split()[0] for e in reader.outline]
+            assert len(ids) == len(set(ids)) and set(ids) <= pages, book
+            seen |= set(ids)
+            scope = book.name[:-len("_cases.pdf")]
+            figures = json.loads((folder / f"{scope}.json").read_text(encoding="utf-8"))
+            if product == "workout":
+                assert set(ids) == set(figures["case_ids"]), book
+            else:
+                assert len(ids) == figures["cases"], book
+        assert seen == pages

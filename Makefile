@@ -42,8 +42,9 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
+# the full monthly cycle on the large sample bank (and medium), and the naive baseline: see benchmarks/
 bench: install
-	$(BIN)/python benchmarks/bench_foundation.py
+	$(BIN)/python benchmarks/bench_cycle.py
 
 clean:
 	rm -rf $(VENV) data

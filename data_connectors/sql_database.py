@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+from data_connectors import in_source
 from postloan.contract import TABLES
 from postloan.validation import RawExtract, RawTable
 from postloan.violations import Violation
@@ -43,7 +44,10 @@ def redact_url(url: str) -> str:
         return "<invalid url>"
 
 
-def read(source: str, schema: str | None = None, table_prefix: str = "", **_options) -> RawExtract:
+def read(source: str, schema: str | None = None, table_prefix: str = "", compute_in_source=None,
+         **_options) -> RawExtract:
+    """`compute_in_source`: a callable (months -> data_connectors.in_source.Needs); loan_month
+    is then checked and summed in the database and only the rows the run reads are fetched."""
     shown = redact_url(source)
     try:
         import sqlalchemy as sa
@@ -54,7 +58,7 @@ def read(source: str, schema: str | None = None, table_prefix: str = "", **_opti
     except Exception as exc:
         return RawExtract(shown, name, {}, [Violation("(database)", "unreadable_source",
                                                       detail=f"数据库 URL 无效：{exc}")])
-    tables, problems = {}, []
+    tables, problems, in_db, info = {}, [], {}, None
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
@@ -66,6 +70,11 @@ def read(source: str, schema: str | None = None, table_prefix: str = "", **_opti
                     continue
                 cols = {c["name"].lower(): c["name"] for c in inspector.get_columns(actual, schema=schema)}
                 wanted = [cols[c] for c in spec.column_names if c in cols]
+                if compute_in_source and table in in_source.IN_SOURCE_TABLES:
+                    in_db[table] = in_source.source_table(
+                        table, actual, {c: cols[c] for c in spec.column_names if c in cols}, schema)
+                    if table == "loan_month":
+                        continue          # read below: checked and narrowed in the database
                 source_table = sa.table(actual, *[sa.column(c) for c in wanted], schema=schema)
                 stmt = sa.select(*[source_table.c[c].label(c.lower()) for c in wanted])
                 keys = [source_table.c[cols[k]] for k in spec.key if k in cols]
@@ -73,9 +82,13 @@ def read(source: str, schema: str | None = None, table_prefix: str = "", **_opti
                     stmt = stmt.order_by(*keys)
                 frame = pd.read_sql(stmt, conn, coerce_float=True)
                 tables[table] = RawTable(frame, first_row=None)
+            if compute_in_source and {"loan_month", "loans", "customers"} <= set(in_db):
+                tables["loan_month"], info, found = in_source.read_loan_month(
+                    in_source.Queries(conn), in_db, compute_in_source)
+                problems += found
     except sa.exc.SQLAlchemyError as exc:
         problems.append(Violation("(database)", "unreadable_source",
                                   detail=f"无法读取数据库 {shown}：{type(exc).__name__}: {str(exc).splitlines()[0]}"))
     finally:
         engine.dispose()
-    return RawExtract(shown, name, tables, problems)
+    return RawExtract(shown, name, tables, problems, in_source=info)

@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--workbooks", default=None, help=argparse.SUPPRESS)
     r.add_argument("--no-pdf", action="store_true", help="不生成 PDF（默认：已安装 Chromium 时生成）")
     r.add_argument("--pdf", action="store_true", help="必须生成 PDF；未安装 Chromium 时报错")
+    r.add_argument("--compute-in-source", action="store_true",
+                   help="在数据库（或 DuckDB 文件）内校验并汇总 loan_month，只读取本次用到的行与按机构的汇总"
+                        "（适合全行数据量大、数据仓库为 MPP 时）")
 
     d = _sub(sub, "serve", "以只读仪表板方式提供已发布结果 (Voila dashboards)",
              "只读仪表板（Voila），只读取已发布的结果。令牌从 --token-file 或环境变量 POSTLOAN_DASHBOARD_TOKEN "
@@ -212,7 +215,8 @@ def cmd_run(args) -> int:
                      workbooks=Path(args.workbooks) if args.workbooks else ROOT / "workbooks",
                      policy=args.policy, calendar=args.calendar, parameters_dir=args.parameters_dir,
                      source_options={"schema": args.schema, "table_prefix": args.table_prefix},
-                     pdf=False if args.no_pdf else (True if args.pdf else "auto"))
+                     pdf=False if args.no_pdf else (True if args.pdf else "auto"),
+                     compute_in_source=args.compute_in_source)
     try:
         final = run(req)
     except ExtractInvalid as exc:

@@ -10,9 +10,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 from pydantic import BaseModel
 
 from postloan.run.params import AccountabilityParams, MeetingPackParams, ScorecardParams, WorkoutParams
+
+
+def _period_reads(period, params=None):
+    """What every product reads of every loan's month-ends: those of the period and the one
+    before it (history beyond, for the loans that went bad, is always read)."""
+    from data_connectors.in_source import Needs
+    return Needs({str(pd.Period(period.start, "M") - 1), *period.months})
+
+
+def _meeting_reads(period, params):
+    from postloan.marts.portfolio import trend_months
+    needs = _period_reads(period)
+    needs.trend_months = trend_months(pd.Period(period.last_month, "M"))
+    return needs
+
+
+def _scorecard_reads(period, params):
+    from data_connectors.in_source import Needs
+    periods = [period.previous(k) for k in range(params.scorecard.trend_periods)]
+    return Needs(set().union(*(_period_reads(p).months for p in periods)))
 
 
 def _meeting_build(extract, period, params):
@@ -175,16 +196,19 @@ class Product:
     render: Callable | None = None         # (run_dir, scope, item) -> displays one dashboard view
     item: Item | None = None               # the dashboard's third selector
     presenter: str = ""                    # the module a dashboard kernel imports before the request (preheat)
+    # (period, ParameterSet) -> data_connectors.in_source.Needs: the month-ends of every loan the
+    # marts read, and the months summed by branch (--compute-in-source fetches only those)
+    loan_month_reads: Callable = _period_reads
 
 
 PRODUCTS = {
     "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams, ("month",),
                             _meeting_build, _meeting_figures, _meeting_files, render=_meeting_render,
-                            presenter="postloan.present.meeting_pack"),
+                            presenter="postloan.present.meeting_pack", loan_month_reads=_meeting_reads),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
                           ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,
                           _scorecard_parts, _scorecard_render, Item("officer", "客户经理", "全部（排名表）", _scorecard_items),
-                          "postloan.present.scorecards"),
+                          "postloan.present.scorecards", _scorecard_reads),
     "accountability": Product("accountability", "贷后管理工作责任追究", "accountability.ipynb", AccountabilityParams,
                               ("month", "quarter", "year"), _accountability_build, _accountability_figures,
                               _accountability_files, None, _accountability_render,

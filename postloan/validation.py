@@ -32,6 +32,7 @@ class RawExtract:
     carrier: str
     tables: dict[str, RawTable]
     problems: list[Violation] = field(default_factory=list)   # found while reading
+    in_source: object = None     # data_connectors.in_source.InSource when loan_month was narrowed in the source
 
 
 @dataclass
@@ -45,6 +46,23 @@ class Extract:
     tables: dict[str, pd.DataFrame]
     memo: dict = field(default_factory=dict, repr=False, compare=False)
     provided: dict[str, set] | None = field(default=None, compare=False)   # table -> columns the source gave
+    # computed in the source (--compute-in-source): loan_month then holds only the rows the run
+    # reads; `in_source` has the source's months, the trend sums and the row counts
+    in_source: object = field(default=None, compare=False, repr=False)
+
+    def months(self) -> list[str]:
+        """Every month-end the source holds, in order (not only the rows read)."""
+        if self.in_source is not None:
+            return list(self.in_source.months)
+        lm = self["loan_month"]
+        key = ("months", id(lm), len(lm))         # a table replaced or grown in code is read again
+        if key not in self.memo:
+            self.memo[key] = sorted(str(m) for m in lm["month"].dropna().unique())
+        return self.memo[key]
+
+    def aggregate(self, name: str):
+        """A sum the source computed (e.g. loan_month_by_branch), or None: compute it from the rows."""
+        return None if self.in_source is None else getattr(self.in_source, name, None)
 
     def missing_optional(self) -> list[str]:
         """The contract's optional tables and columns this extract does not provide ("table" or
@@ -206,7 +224,7 @@ def validate_extract(raw: RawExtract) -> Extract:
         raise ExtractInvalid(violations)
     provided = {name: {str(c).strip().lstrip("\ufeff").lower() for c in raw.tables[name].frame.columns}
                 for name in tables}
-    return Extract(raw.source, raw.carrier, tables, provided=provided)
+    return Extract(raw.source, raw.carrier, tables, provided=provided, in_source=raw.in_source)
 
 
 def check_extract(raw: RawExtract) -> tuple[dict[str, pd.DataFrame], list[Violation]]:

@@ -150,7 +150,7 @@ def build_timeline(ctx: MonthContext, cases: pd.DataFrame, cfg: AccountabilityCo
                        resp(cases.loc[keep, "customer_id"], due[keep]), "首次检查"))
     # routine windows from disbursement to the case date
     first_day = min(cases["disbursement_date"].min(), cases["case_date"].min())
-    start = max(first_day, pd.Timestamp(ctx.extract["loan_month"]["month"].min() + "-01"))
+    start = max(first_day, pd.Timestamp(ctx.extract.months()[0] + "-01"))
     w = _routine_windows(ctx, start, cases["case_date"].max())
     w = w.merge(cases[["case_id", "loan_id", "customer_id", "disbursement_date", "case_date"]], on="customer_id")
     w = w[(w["window_start"] >= w["disbursement_date"]) & (w["due_date"] <= w["case_date"])]

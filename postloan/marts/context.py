@@ -24,9 +24,8 @@ class MonthContext:
     calendar: WorkCalendar
 
     def __post_init__(self):
-        months = self.extract["loan_month"]["month"]
-        if not (months == self.month).any():
-            available = sorted(months.dropna().unique())
+        available = self.extract.months()
+        if self.month not in available:
             raise MonthError(f"数据中没有 {self.month} 的月末快照 (month_not_in_extract)；"
                              f"可用月份 {available[0]} 至 {available[-1]}" if available else "数据中没有任何月末快照")
 

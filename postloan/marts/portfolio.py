@@ -54,8 +54,11 @@ def build_portfolio_trend(ctx: MonthContext, months_back: int = 12) -> pd.DataFr
     """Balances by class per month × operating branch, for the last `months_back`
     months up to M, the December before M's year (year-to-date change) and M a year earlier
     (year-on-year)."""
+    wanted = trend_months(ctx.period, months_back)
+    summed = ctx.extract.aggregate("loan_month_by_branch")
+    if summed is not None:                     # summed in the source (--compute-in-source)
+        return _trend_from_sums(summed[summed["month"].isin(list(wanted))], ctx.branches)
     lm = ctx.extract["loan_month"]
-    wanted = {str(ctx.period - k) for k in range(months_back)} | {f"{ctx.period.year - 1}-12", str(ctx.period - 12)}
     rows = lm[lm["month"].isin(list(wanted)) & (lm["status"] == "active")]
     rows = rows.merge(ctx.loans[["loan_id", "operating_branch_id", "managing_branch_id"]], on="loan_id")
     rows = rows.assign(overdue_balance=rows["balance"].where(rows["dpd"] > 0, 0.0),
@@ -67,6 +70,24 @@ def build_portfolio_trend(ctx: MonthContext, months_back: int = 12) -> pd.DataFr
     other = rows.groupby(["month", "operating_branch_id", "managing_branch_id"], observed=True).agg(
         loan_count=("loan_id", "size"), overdue_balance=("overdue_balance", "sum"),
         dpd_over_90_balance=("dpd_over_90_balance", "sum"))
+    return by_class.join(other).reset_index()
+
+
+def trend_months(period: pd.Period, months_back: int = 12) -> set[str]:
+    """The months of the trend: the last `months_back` up to M, December of the year before, M − 12."""
+    return {str(period - k) for k in range(months_back)} | {f"{period.year - 1}-12", str(period - 12)}
+
+
+def _trend_from_sums(sums: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
+    """The trend of `build_portfolio_trend` from sums by month × operating branch × class."""
+    managing = branches.set_index("branch_id")["managing_branch_id"]
+    sums = sums.assign(month=sums["month"].astype(str),
+                       managing_branch_id=sums["operating_branch_id"].map(managing).astype(object))
+    keys = ["month", "operating_branch_id", "managing_branch_id"]
+    by_class = sums.pivot_table(index=keys, columns="classification", values="balance", aggfunc="sum", fill_value=0.0,
+                                observed=True)
+    by_class = by_class.reindex(columns=CLASS_ORDER, fill_value=0.0).add_prefix("balance_")
+    other = sums.groupby(keys, observed=True)[["loan_count", "overdue_balance", "dpd_over_90_balance"]].sum()
     return by_class.join(other).reset_index()
 
 

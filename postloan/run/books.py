@@ -5,7 +5,7 @@ branch's and sub-branch's. Printing a small HTML page costs Chromium about half 
 (a page, a layout, a font subset), so the case files of a run are concatenated — up to
 `CHUNK` of them in one document, each starting on a new page — and printed with the outline
 Chromium draws from their headings. The first outline entry of each case file gives its
-first page; pypdf then copies each scope's pages into `<scope>_cases.pdf`, with one
+first page; pikepdf (qpdf) then copies each scope's pages into `<scope>_cases.pdf`, with one
 bookmark per case. A case file whose top heading cannot be found in the outline (a page
 that does not start with one) is printed on its own instead, so a book is never wrong.
 """
@@ -36,14 +36,32 @@ def _title(html_path: Path) -> str:
     return m.group(1) if m else html_path.stem
 
 
+def _outline_starts(pdf) -> tuple[list[str], list[int]]:
+    """Titles and first pages (0-based) of the top-level outline entries."""
+    index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
+    titles, starts = [], []
+    with pdf.open_outline() as outline:
+        for item in outline.root:
+            dest = item.destination
+            if dest is None and item.action is not None:
+                dest = item.action.get("/D")
+            try:
+                starts.append(index[dest[0].objgen])
+            except (KeyError, IndexError, TypeError, AttributeError):
+                starts.append(-1)
+            titles.append(str(item.title))
+    return titles, starts
+
+
 def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", workers: int = 2) -> int:
     """`books`: book PDF -> its case-file HTML pages in order. Prints each distinct page once;
     returns the number of case files printed."""
-    import pypdf
+    import pikepdf
     pages = list(dict.fromkeys(p for members in books.values() for p in members))
     if not pages:
         return 0
     work = Path(tempfile.mkdtemp(prefix="postloan-books-"))
+    opened = []
     try:
         chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
         jobs = []
@@ -52,37 +70,40 @@ def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", work
             doc.write_text(page_html(title, "".join(_body(p) for p in chunk)), encoding="utf-8")
             jobs.append((doc, doc.with_suffix(".pdf")))
         print_pdfs(jobs, workers=workers, outline=True)
-        where: dict[Path, tuple[pypdf.PdfReader, int, int]] = {}     # page -> (reader, first, end)
+        where = {}                              # case file -> (pdf, first page, end page)
         alone = []
-        for chunk, (_, pdf) in zip(chunks, jobs):
-            reader = pypdf.PdfReader(str(pdf))
-            starts = [reader.get_destination_page_number(e) for e in reader.outline if not isinstance(e, list)]
-            titles = [e.title for e in reader.outline if not isinstance(e, list)]
-            if len(starts) != len(chunk) or starts != sorted(starts) or not all(
+        for chunk, (_, path) in zip(chunks, jobs):
+            pdf = pikepdf.open(path)
+            opened.append(pdf)
+            titles, starts = _outline_starts(pdf)
+            if len(starts) != len(chunk) or -1 in starts or starts != sorted(starts) or not all(
                     p.stem in t for p, t in zip(chunk, titles)):
                 alone += chunk             # headings not as expected: print these one by one
                 continue
-            ends = starts[1:] + [len(reader.pages)]
-            for p, s, e in zip(chunk, starts, ends):
-                where[p] = (reader, s, e)
+            for p, s, e in zip(chunk, starts, starts[1:] + [len(pdf.pages)]):
+                where[p] = (pdf, s, e)
         if alone:
             single = [(p, work / f"alone-{i:05d}.pdf") for i, p in enumerate(alone)]
             print_pdfs(single, workers=workers)
-            for p, pdf in single:
-                reader = pypdf.PdfReader(str(pdf))
-                where[p] = (reader, 0, len(reader.pages))
+            for p, path in single:
+                pdf = pikepdf.open(path)
+                opened.append(pdf)
+                where[p] = (pdf, 0, len(pdf.pages))
         for book, members in books.items():
-            writer = pypdf.PdfWriter()
+            out = pikepdf.new()
+            marks = []
             for p in members:
-                reader, s, e = where[p]
-                first = len(writer.pages)
-                for i in range(s, e):
-                    writer.add_page(reader.pages[i])
-                writer.add_outline_item(title=_title(p), page_number=first)
-            writer.add_metadata({"/Title": f"{title}（{book.stem}）"})
+                pdf, s, e = where[p]
+                marks.append((_title(p), len(out.pages)))
+                out.pages.extend(pdf.pages[s:e])
+            with out.open_outline() as outline:
+                outline.root.extend(pikepdf.OutlineItem(t, i) for t, i in marks)
+            out.docinfo["/Title"] = f"{title}（{book.stem}）"
             book.parent.mkdir(parents=True, exist_ok=True)
-            with open(book, "wb") as f:
-                writer.write(f)
+            out.save(book)
+            out.close()
         return len(pages)
     finally:
+        for pdf in opened:
+            pdf.close()
         shutil.rmtree(work, ignore_errors=True)

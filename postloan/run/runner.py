@@ -8,6 +8,7 @@ publishes nothing; the failed notebook is kept under outputs/.failed/ for diagno
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -55,6 +56,7 @@ class RunRequest:
     parameters_dir: Path | None = None
     source_options: dict = field(default_factory=dict)
     pdf: bool | str = "auto"     # True: required; "auto": when Chromium is installed; False: none
+    compute_in_source: bool = False   # loan_month checked, summed and narrowed in the database (DuckDB or SQL)
 
 
 def _say(msg: str) -> None:
@@ -130,6 +132,16 @@ def run(req: RunRequest) -> Path:
     timings: dict[str, float] = {}
     lap = [t0]
 
+    @contextlib.contextmanager
+    def part_of(step: str):
+        """Time spent inside one step, by kind of work (the manifest's `timings_seconds`)."""
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            parts[step] = round(parts.get(step, 0.0) + time.perf_counter() - t, 2)
+    parts: dict[str, float] = {}
+
     def mark(step: str) -> None:
         now = time.perf_counter()
         timings[step] = round(now - lap[0], 2)
@@ -164,12 +176,21 @@ def run(req: RunRequest) -> Path:
     # 2 extract
     mark("parameters")
     _say(f"[2/{steps}] 读取并校验数据 (validate)：{shown_source(req.source)}")
-    extract = load_extract(req.source, **req.source_options)
-    months = extract["loan_month"]["month"]
-    period = parse_period(req.month or str(months.max()))
-    if period.last_month not in set(months.unique()):
+    options = dict(req.source_options)
+    if req.compute_in_source:
+        options["compute_in_source"] = _reads(req, params)
+    extract = load_extract(req.source, **options)
+    if extract.in_source is not None:
+        i = extract.in_source
+        _say(f"      在数据库内计算 (compute_in_source)：loan_month 共 {i.rows_in_source:,} 行，读取 {i.rows_fetched:,} 行"
+             f"（其中可能违反数据约定的借据 {i.suspect_loans:,} 笔），按机构汇总 {i.aggregate_rows:,} 行")
+    months = extract.months()
+    if not months:
+        raise RunError("数据中没有任何月末快照 (period_not_in_extract)")
+    period = parse_period(req.month or months[-1])
+    if period.last_month not in months:
         raise RunError(f"数据中没有 {period.label} 最后一个月 {period.last_month} 的月末快照 (period_not_in_extract)；"
-                       f"数据覆盖 {months.min()} 至 {months.max()}")
+                       f"数据覆盖 {months[0]} 至 {months[-1]}")
     for name in req.products:
         if period.kind not in PRODUCTS[name].period_kinds:
             raise RunError(f"产品 {name} 不支持期间 {period.label} (bad_period)；支持：{', '.join(PRODUCTS[name].period_kinds)}")
@@ -248,15 +269,18 @@ def run(req: RunRequest) -> Path:
             title = (f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
                      + (f" 第 {part} 册" if part else ""))
             html_path = nb_out.with_suffix(".html")
-            html_path.write_text(to_html(nb, title), encoding="utf-8")
+            with part_of("export_html"):
+                html_path.write_text(to_html(nb, title), encoding="utf-8")
             kinds = [("ipynb", nb_out), ("html", html_path)]
             extra = []
             if not part:                     # figures and extra files once per scope
                 json_path = nb_out.with_suffix(".json")
-                write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
+                with part_of("export_figures"):
+                    write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
                 kinds.append(("json", json_path))
                 if PRODUCTS[name].extra_exports:
-                    extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
+                    with part_of("export_files"):
+                        extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
             cases = [p for kind, p in extra if kind == "case"]      # case files: HTML each, PDF in books
             kinds += [(kind, p) for kind, p in extra if kind != "case"]
             kinds += [("html", p) for p in cases if p not in case_pages]
@@ -269,8 +293,10 @@ def run(req: RunRequest) -> Path:
             for kind, path in kinds:
                 outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
         clear_run_context()
-        print_pdfs([(h, p) for h, p, _, _ in printing])
-        print_books({book: pages for book, (pages, _, _) in books.items()})
+        with part_of("export_pdf"):
+            print_pdfs([(h, p) for h, p, _, _ in printing])
+        with part_of("export_books"):
+            print_books({book: pages for book, (pages, _, _) in books.items()})
         for _, pdf_path, name, s in printing:
             outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(pdf_path.relative_to(tmp))})
         for book, (_, name, s) in books.items():
@@ -283,14 +309,17 @@ def run(req: RunRequest) -> Path:
                                                             "start": str(period.start.date()),
                                                             "end": str(period.end.date())}, "run_id": run_id,
             "source": {"description": extract.source, "carrier": extract.carrier,
-                       "fingerprint": fingerprint},
+                       "fingerprint": fingerprint, "computed_in_source": None if extract.in_source is None else {
+                           "loan_month_rows": extract.in_source.rows_in_source,
+                           "rows_fetched": extract.in_source.rows_fetched,
+                           "aggregate_rows": extract.in_source.aggregate_rows}},
             "code_version": code_version(), "python": sys.version.split()[0], "packages": package_versions(),
             "parameter_files": parameter_files,
             "parameters": {"products": req.products, "scopes": scopes, "workbooks": settings,
                            "policy": policy.model_dump(by_alias=True)},
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-            "status": "published", "timings_seconds": timings, "pdf_skipped": pdf_note, "outputs": outputs,
+            "status": "published", "timings_seconds": {**timings, **parts}, "pdf_skipped": pdf_note, "outputs": outputs,
         }
         write_manifest(tmp / "manifest.json", manifest)
         out_month.mkdir(parents=True, exist_ok=True)
@@ -318,6 +347,32 @@ def run(req: RunRequest) -> Path:
             signal.signal(signal.SIGTERM, previous)
     _say(f"完成：{month} 已发布到 {final}（用时 {time.perf_counter() - t0:.1f}s）")
     return final
+
+
+def _reads(req: RunRequest, params):
+    """The callable a connector asks, once it knows the source's months, what loan_month rows
+    and sums the run's products read (each product declares its own: Product.loan_month_reads)."""
+    from data_connectors import connector_for
+    from data_connectors.in_source import Needs
+    from data_connectors.sql_database import NEEDS_EXTRA
+    if connector_for(req.source).name not in ("sql", "duckdb"):
+        raise RunError("只有数据库或 DuckDB 文件可以在数据源内计算 (compute_in_source_unsupported)：CSV 与 Excel 请去掉 "
+                       "--compute-in-source")
+    try:
+        import sqlalchemy  # noqa: F401
+    except ImportError:
+        raise RunError(NEEDS_EXTRA) from None
+
+    def needs(months: list[str]) -> Needs:
+        out = Needs(set(), set())
+        if months:
+            period = parse_period(req.month or months[-1])
+            for name in req.products:
+                r = PRODUCTS[name].loan_month_reads(period, params)
+                out.months |= r.months
+                out.trend_months |= r.trend_months
+        return out
+    return needs
 
 
 def _notebook_path(folder: Path, scope: str, part: int) -> Path:

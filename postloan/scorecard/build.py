@@ -39,7 +39,7 @@ def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, cale
                           cfg: ScorecardConfig, review_cfg=None, recovery_targets: dict[str, float] | None = None) -> Marts:
     """`review_cfg`: the accountability policy whose review the scorecards read (default: the file's);
     `recovery_targets`: officer_id -> yuan per month (parameters/recovery_targets.csv; flat default otherwise)."""
-    months = set(extract["loan_month"]["month"].unique())
+    months = set(extract.months())
     ctx = MonthContext(extract, period.last_month, policy, calendar)
     periods = [period.previous(k) for k in reversed(range(cfg.trend_periods))]
     periods = [p for p in periods if p.last_month in months] or [period]

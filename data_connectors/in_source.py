@@ -119,7 +119,8 @@ def read_loan_month(q: Queries, tables: dict[str, object], needs: NEEDS) -> tupl
         if col.positive:
             single.append(x <= 0)
     single += [c.classification.not_in(known_class or ["\x00"]), c.status.not_in(known_status or ["\x00"])]
-    single.append(sa.and_(c.loan_id.is_not(None), ~sa.exists().where(loans.c.loan_id == c.loan_id)))
+    single.append(sa.and_(c.loan_id.is_not(None),      # a loan the loans table does not have (uncorrelated: hashed)
+                          c.loan_id.not_in(sa.select(loans.c.loan_id).where(loans.c.loan_id.is_not(None)))))
     idx = sa.cast(sa.func.substr(c.month, 1, 4), sa.Integer) * 12 + sa.cast(sa.func.substr(c.month, 6, 2), sa.Integer)
     is_exit = c.status.in_(exits or ["\x00"])
     between_rows = (sa.select(c.loan_id.label("loan_id")).where(c.month.in_(months or ["\x00"]))
@@ -162,11 +163,22 @@ def read_loan_month(q: Queries, tables: dict[str, object], needs: NEEDS) -> tupl
         if name in tables:
             parts.append(sa.select(tables[name].c.loan_id).where(tables[name].c.loan_id.is_not(None)))
     of_interest = sa.union(*parts).subquery()
-    wanted = [c.month.in_(sorted(need.months) or ["\x00"]), c.loan_id.in_(sa.select(of_interest.c.loan_id)), *single]
-    if suspect_loans:
-        wanted.append(c.loan_id.in_(sorted(suspect_loans)))
-    rows = q.frame(sa.select(*[c[n].label(n) for n in spec.column_names]).where(sa.or_(*wanted))
-                   .order_by(c.month, c.loan_id))
+    # separate statements, each a plain filter or semi-join (an OR of subqueries keeps
+    # PostgreSQL from hashing them); disjoint, so no row comes twice
+    columns = [c[n].label(n) for n in spec.column_names]
+    months_read = sorted(need.months) or ["\x00"]
+    elsewhere = sa.func.coalesce(c.month.not_in(months_read), sa.true())
+    interest = set(q.frame(sa.select(of_interest.c.loan_id.label("loan_id")))["loan_id"])
+    parts = [q.frame(sa.select(*columns).where(c.month.in_(months_read))),
+             q.frame(sa.select(*columns).where(elsewhere, c.loan_id.in_(sa.select(of_interest.c.loan_id))))]
+    more = sorted(suspect_loans - interest)
+    if more:
+        parts.append(q.frame(sa.select(*columns).where(elsewhere, c.loan_id.in_(more))))
+    odd = q.frame(sa.select(*columns).where(sa.or_(*single)))      # few: judged by the contract below
+    taken = odd["month"].isin(months_read) | odd["loan_id"].isin(interest | suspect_loans)
+    parts.append(odd[~taken.to_numpy(dtype=bool)])
+    rows = pd.concat([f for f in parts if len(f)] or parts[:1], ignore_index=True)
+    rows = rows.sort_values(["month", "loan_id"], na_position="first", kind="stable").reset_index(drop=True)
     total = int(q.frame(sa.select(sa.func.count().label("n")).select_from(lm))["n"].iloc[0])
     info = InSource(months=months, loan_month_by_branch=by_branch, rows_in_source=total, rows_fetched=len(rows),
                     aggregate_rows=0 if by_branch is None else len(by_branch), suspect_loans=len(suspect_loans))

@@ -108,7 +108,8 @@ SLOW_MODULES = {"test_hostile.py", "test_run.py", "test_run_safety.py", "test_pa
 SLOW_TESTS = {"test_excel_row_numbers_match_the_sheet", "test_branch_ids_that_validate_accepts_run",
               "test_excel_equals_duckdb", "test_forced_distribution_caps_the_share_of_a_grade",
               "test_diligent_officers_score_higher_than_negligent_ones",
-              "test_each_defect_gets_its_own_message_and_nothing_is_written"}
+              "test_each_defect_gets_its_own_message_and_nothing_is_written",
+              "test_a_duckdb_file_computed_in_place_gives_the_figures_of_the_full_read"}
 
 
 def pytest_collection_modifyitems(config, items):

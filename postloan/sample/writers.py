@@ -162,11 +162,25 @@ def write_sql(tables, url: str, schema: str | None = None, table_prefix: str = "
                     if isinstance(f[c].dtype, pd.CategoricalDtype):
                         f[c] = f[c].astype(object)
                 records = f.astype(object).where(f.notna(), None).to_dict("records")
+                if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+                    _copy(conn, t, records)          # COPY: ~10x faster than INSERTs on a large table
+                    continue
                 for i in range(0, len(records), chunksize):
                     conn.execute(t.insert(), [_plain(r) for r in records[i:i + chunksize]])
     finally:
         engine.dispose()
     return url
+
+
+def _copy(conn, table, records: list[dict]) -> None:
+    """PostgreSQL's COPY FROM STDIN through psycopg, in the transaction of `conn`."""
+    prep = conn.dialect.identifier_preparer
+    cols = [c.name for c in table.columns]
+    sql = f"COPY {prep.format_table(table)} ({', '.join(prep.quote(c) for c in cols)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+        for r in records:
+            plain = _plain(r)
+            copy.write_row([plain[c] for c in cols])
 
 
 def _plain(record: dict) -> dict:

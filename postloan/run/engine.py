@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 
 from jupyter_client import KernelManager
 from papermill.clientwrap import PapermillNotebookClient
@@ -18,9 +19,18 @@ from papermill.utils import merge_kwargs, remove_args
 ENGINE_NAME = "postloan_shared_kernel"
 
 
+class _Current(threading.local):
+    kernel: "SharedKernel | None" = None
+
+
 class SharedKernel:
-    """Context manager owning the kernel that the engine uses."""
-    current: "SharedKernel | None" = None
+    """Context manager owning the kernel that the engine uses in this thread (a run renders in
+    two threads, each with its own kernel)."""
+    _local = _Current()
+
+    @classmethod
+    def current(cls) -> "SharedKernel | None":
+        return cls._local.kernel
 
     def __init__(self, kernel_name: str = "python3", cwd: str | None = None):
         # The kernel is local: its channels are Unix sockets in a private temporary folder (IPC
@@ -33,11 +43,11 @@ class SharedKernel:
 
     def __enter__(self):
         self.km.start_kernel(cwd=self.cwd)
-        SharedKernel.current = self
+        SharedKernel._local.kernel = self
         return self
 
     def __exit__(self, *exc):
-        SharedKernel.current = None
+        SharedKernel._local.kernel = None
         try:
             self.km.shutdown_kernel(now=True)
         finally:
@@ -57,7 +67,7 @@ class SharedKernelEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, **kwargs):
-        shared = SharedKernel.current
+        shared = SharedKernel.current()
         if shared is None:          # used outside a run: behave like the standard engine
             return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
                                                     start_timeout=start_timeout,

@@ -139,8 +139,8 @@ def run(req: RunRequest) -> Path:
         try:
             yield
         finally:
-            parts[step] = round(parts.get(step, 0.0) + time.perf_counter() - t, 2)
-    parts: dict[str, float] = {}
+            spent[step] = round(spent.get(step, 0.0) + time.perf_counter() - t, 2)
+    spent: dict[str, float] = {}
 
     def mark(step: str) -> None:
         now = time.perf_counter()
@@ -232,26 +232,25 @@ def run(req: RunRequest) -> Path:
                 n_parts = parts(marts[name], s, settings[name]) if parts else 0
                 jobs += [(name, s, k) for k in range(1, n_parts + 1)]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
-        done = []
-        with _engine.SharedKernel(cwd=str(req.workbooks)):
-            for i, (name, s, part) in enumerate(jobs, 1):
-                product = PRODUCTS[name]
-                nb_out = _notebook_path(tmp / name, s, part)
-                nb_out.parent.mkdir(parents=True, exist_ok=True)
-                _say(f"      {name} · {s} {scope_name(extract['branches'], s)}{f' 第 {part} 册' if part else ''}"
-                     f"（{i}/{len(jobs)}，剩余 {len(jobs) - i}）")
-                params = {**runtime_placeholders(product, month, s, str(tmp.resolve())), **settings[name]}
-                if part:
-                    params["part"] = part
-                try:
-                    papermill.execute_notebook(str(Path(req.workbooks) / product.workbook), str(nb_out),
-                                               parameters=params, engine_name=_engine.ENGINE_NAME,
-                                               progress_bar=False, kernel_name="python3",
-                                               cwd=str(req.workbooks))
-                except papermill.PapermillExecutionError as exc:
-                    raise RunError(f"范围 {s} 的工作簿 {product.workbook} 执行失败 (workbook_failed)：第 {exc.exec_count} 个单元格 "
-                                   f"{exc.ename}: {exc.evalue}") from None
-                done.append((name, s, part, nb_out))
+        def render_one(i: int, name: str, s: str, part: int) -> Path:
+            product = PRODUCTS[name]
+            nb_out = _notebook_path(tmp / name, s, part)
+            nb_out.parent.mkdir(parents=True, exist_ok=True)
+            _say(f"      {name} · {s} {scope_name(extract['branches'], s)}{f' 第 {part} 册' if part else ''}"
+                 f"（{i}/{len(jobs)}）")
+            params = {**runtime_placeholders(product, month, s, str(tmp.resolve())), **settings[name]}
+            if part:
+                params["part"] = part
+            try:
+                papermill.execute_notebook(str(Path(req.workbooks) / product.workbook), str(nb_out),
+                                           parameters=params, engine_name=_engine.ENGINE_NAME,
+                                           progress_bar=False, kernel_name="python3", cwd=str(req.workbooks))
+            except papermill.PapermillExecutionError as exc:
+                raise RunError(f"范围 {s} 的工作簿 {product.workbook} 执行失败 (workbook_failed)：第 {exc.exec_count} 个单元格 "
+                               f"{exc.ename}: {exc.evalue}") from None
+            return nb_out
+        rendered = _render_all(jobs, render_one, str(req.workbooks))
+        done = [(name, s, part, rendered[i]) for i, (name, s, part) in enumerate(jobs)]
         mark("render")
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
@@ -319,7 +318,7 @@ def run(req: RunRequest) -> Path:
                            "policy": policy.model_dump(by_alias=True)},
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-            "status": "published", "timings_seconds": {**timings, **parts}, "pdf_skipped": pdf_note, "outputs": outputs,
+            "status": "published", "timings_seconds": {**timings, **spent}, "pdf_skipped": pdf_note, "outputs": outputs,
         }
         write_manifest(tmp / "manifest.json", manifest)
         out_month.mkdir(parents=True, exist_ok=True)
@@ -347,6 +346,51 @@ def run(req: RunRequest) -> Path:
             signal.signal(signal.SIGTERM, previous)
     _say(f"完成：{month} 已发布到 {final}（用时 {time.perf_counter() - t0:.1f}s）")
     return final
+
+
+RENDER_WORKERS = 2      # kernels rendering at once: both cores of the reference machine
+
+
+def _render_all(jobs: list, render_one, cwd: str) -> dict[int, Path]:
+    """Render every job, `RENDER_WORKERS` at a time, each worker in its own warm kernel; the
+    main thread is one of them (so that SIGTERM interrupts it as before). The first failure
+    stops both workers (each finishes the notebook it is on) and is raised."""
+    queue = list(enumerate(jobs))
+    queue.reverse()
+    lock, stop = threading.Lock(), threading.Event()
+    results: dict[int, Path] = {}
+    errors: list[BaseException] = []
+
+    def work():
+        with _engine.SharedKernel(cwd=cwd):
+            while not stop.is_set():
+                with lock:
+                    if not queue:
+                        return
+                    i, (name, s, part) = queue.pop()
+                results[i] = render_one(i + 1, name, s, part)
+
+    def helper():
+        try:
+            work()
+        except BaseException as exc:          # noqa: BLE001 (handed to the main thread)
+            errors.append(exc)
+            stop.set()
+    others = [threading.Thread(target=helper, name=f"render-{k}", daemon=True)
+              for k in range(1, min(RENDER_WORKERS, len(jobs)))]
+    for t in others:
+        t.start()
+    try:
+        work()
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for t in others:
+            t.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def _reads(req: RunRequest, params):

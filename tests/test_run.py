@@ -42,6 +42,27 @@ def test_every_scope_has_notebook_html_pdf_and_figures(published_run):
         assert key in figures
 
 
+def test_published_figures_are_what_each_product_computes_in_process(published_run, sample_duckdb, tmp_path):
+    """The run renders in two kernels, binds books and freezes its marts to Parquet; none of it
+    may change a figure: every product's JSON of every scope equals the product's figures
+    computed here in one process, straight from the extract."""
+    from data_connectors import load_extract
+    from postloan.parameter_set import load_parameter_set
+    from postloan.periods import parse_period
+    from postloan.products import PRODUCTS
+    from postloan.run.export import write_figures
+    manifest = json.loads((published_run / "manifest.json").read_text(encoding="utf-8"))
+    extract, params = load_extract(str(sample_duckdb)), load_parameter_set(None, None, None)
+    period = parse_period(manifest["period"]["label"])
+    for name in manifest["parameters"]["products"]:
+        marts = PRODUCTS[name].build(extract, period, params)
+        for scope in manifest["parameters"]["scopes"]:
+            write_figures(PRODUCTS[name].figures(marts, scope), tmp_path / "direct.json")
+            direct = json.loads((tmp_path / "direct.json").read_text(encoding="utf-8"))
+            assert json.loads((published_run / name / f"{scope}.json").read_text(encoding="utf-8")) == direct, \
+                (name, scope)
+
+
 def test_html_is_self_contained_and_shows_no_code(published_run):
     for path in (published_run / "meeting_pack").glob("*.html"):
         text = path.read_text(encoding="utf-8")

@@ -132,3 +132,62 @@ def waterfall(steps: list[tuple[str, float, str]], title: str, unit: str, width:
         prev_level_y = y_hi if kind in ("total", "up") else y_lo
     body.append(_text(width - right, top + plot_h + 30, f"单位：{unit}；灰色为余额，白色为增加，浅灰为减少", 9, "end"))
     return _svg(width, height, body, title)
+
+
+# marker per status of a duty on a timeline: (shape, filled, label)
+TIMELINE_MARKS = {"on_time": ("circle", False, "按时"), "late": ("triangle", False, "逾期完成"),
+                  "missing": ("cross", False, "未履行"), "lapse": ("square", True, "违规")}
+
+
+def _mark(shape: str, filled: bool, x: float, y: float, r: float = 4.0) -> str:
+    fill = "#000" if filled else "none"
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="#000"/>'
+    if shape == "triangle":
+        return (f'<polygon points="{x:.1f},{y - r:.1f} {x - r:.1f},{y + r:.1f} {x + r:.1f},{y + r:.1f}" '
+                f'fill="{fill}" stroke="#000"/>')
+    if shape == "square":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r}" height="{2 * r}" fill="{fill}" stroke="#000"/>'
+    return (f'<path d="M{x - r:.1f},{y - r:.1f} L{x + r:.1f},{y + r:.1f} M{x - r:.1f},{y + r:.1f} '
+            f'L{x + r:.1f},{y - r:.1f}" stroke="#000" stroke-width="1.3"/>')
+
+
+def timeline(rows: list[str], points: list[tuple[str, object, str]], spans: list[tuple[object, object]],
+             title: str, width: int = 680) -> str:
+    """Duties on a time axis: one row per duty (`rows`), a marker per (row, date, status) of
+    TIMELINE_MARKS, grey bands for `spans` (start, end); the legend above the rows."""
+    import pandas as pd
+    label_w, row_h, top = 190, 16, 38
+    plot_w = width - label_w - 20
+    height = top + row_h * len(rows) + 30
+    dates = [pd.Timestamp(d) for _, d, _ in points if not pd.isna(d)]
+    dates += [pd.Timestamp(d) for span in spans for d in span if not pd.isna(d)]
+    lo, hi = (min(dates), max(dates)) if dates else (pd.Timestamp("2000-01-01"), pd.Timestamp("2000-12-31"))
+    if hi <= lo:
+        hi = lo + pd.Timedelta(days=30)
+    x = lambda d: label_w + (pd.Timestamp(d) - lo) / (hi - lo) * plot_w          # noqa: E731
+    body = [_text(width / 2, 13, title, 11.5, "middle", "bold")]
+    lx = label_w
+    for shape, filled, label in TIMELINE_MARKS.values():
+        body += [_mark(shape, filled, lx + 4, 26), _text(lx + 12, 30, label, 9.5)]
+        lx += 24 + 11 * len(label)
+    bottom = top + row_h * len(rows)
+    for a, b in spans:
+        if pd.isna(a):
+            continue
+        xa, xb = x(a), x(hi if pd.isna(b) else b)
+        body.append(f'<rect x="{xa:.1f}" y="{top}" width="{max(xb - xa, 1):.1f}" height="{bottom - top}" fill="#d9d9d9"/>')
+    y_of = {r: top + row_h * i + row_h / 2 for i, r in enumerate(rows)}
+    for r, y in y_of.items():
+        body.append(_text(label_w - 6, y + 4, r, 9.5, "end"))
+        body.append(f'<line x1="{label_w}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="#bbb" stroke-width="0.5"/>')
+    for r, d, status in points:
+        if r in y_of and status in TIMELINE_MARKS and not pd.isna(d):
+            shape, filled, _ = TIMELINE_MARKS[status]
+            body.append(_mark(shape, filled, x(d), y_of[r]))
+    body.append(f'<line x1="{label_w}" y1="{bottom}" x2="{width - 20}" y2="{bottom}" stroke="#000" stroke-width="0.8"/>')
+    for k in range(5):
+        d = lo + (hi - lo) * k / 4
+        body.append(f'<line x1="{x(d):.1f}" y1="{bottom}" x2="{x(d):.1f}" y2="{bottom + 3}" stroke="#000"/>')
+        body.append(_text(x(d), bottom + 15, f"{d:%Y-%m}", 9, "middle"))
+    return _svg(width, height, body, title)

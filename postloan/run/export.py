@@ -135,10 +135,60 @@ def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS, outlin
         asyncio.run(_print_all([(Path(h), Path(p)) for h, p in jobs], max(1, workers), outline))
 
 
-async def _print_all(jobs: list[tuple[Path, Path]], workers: int, outline: bool = False) -> None:
+class BackgroundPrinter:
+    """Prints pages while the caller goes on writing others: Chromium works on one core while
+    Python writes Excel and HTML on the other. `submit` pages as they are written; `finish`
+    waits for the last and raises the first failure (ExportError)."""
+
+    _DONE = None
+
+    def __init__(self, workers: int = PDF_WORKERS):
+        import queue
+        import threading
+        self.queue: "queue.Queue" = queue.Queue()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, args=(max(1, workers),), name="pdf-printer", daemon=True)
+        self.thread.start()
+
+    def submit(self, html_path: Path, pdf_path: Path) -> None:
+        if self.errors:
+            raise self.errors[0]
+        self.queue.put((Path(html_path), Path(pdf_path)))
+
+    def finish(self) -> None:
+        self.queue.put(self._DONE)
+        self.thread.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def abandon(self) -> None:
+        """The run failed: stop after the pages under way, ignore their outcome."""
+        import queue
+        try:
+            while True:
+                self.queue.get_nowait()
+        except queue.Empty:
+            pass
+        self.queue.put(self._DONE)
+        self.thread.join()
+
+    def _run(self, workers: int) -> None:
+        try:
+            asyncio.run(_print_all(self.queue, workers))
+        except BaseException as exc:           # noqa: BLE001 (raised in the caller's thread)
+            self.errors.append(exc)
+            while self.queue.get() is not self._DONE:      # let submit/finish return
+                pass
+
+
+async def _print_all(jobs, workers: int, outline: bool = False) -> None:
+    """Print `jobs`: a list of (html, pdf), or a queue.Queue of them ended by None."""
+    import queue as queues
     from playwright.async_api import async_playwright
-    queue = list(reversed(jobs))
-    allowed = {h.resolve().as_uri() for h, _ in jobs}
+    source = jobs if isinstance(jobs, queues.Queue) else None
+    queue = [] if source is not None else list(reversed(jobs))
+    if source is None and not queue:
+        return
     async with async_playwright() as pw:
         try:
             browser = await pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS[1:])
@@ -148,6 +198,9 @@ async def _print_all(jobs: list[tuple[Path, Path]], workers: int, outline: bool 
         # a payload that slipped past escaping can neither run nor reach the network.
         context = await browser.new_context(java_script_enabled=False, offline=True, service_workers="block")
 
+        allowed: set[str] = set()
+        ended = [False]
+
         async def only_the_page(route):
             if route.request.url in allowed:
                 await route.continue_()
@@ -155,9 +208,25 @@ async def _print_all(jobs: list[tuple[Path, Path]], workers: int, outline: bool 
                 await route.abort("blockedbyclient")
         await context.route("**/*", only_the_page)
 
+        async def next_job():
+            if source is None:
+                return queue.pop() if queue else None
+            while not ended[0]:
+                try:
+                    job = source.get_nowait()
+                except queues.Empty:
+                    await asyncio.sleep(0.05)
+                    continue
+                if job is None:
+                    ended[0] = True
+                    return None
+                return job
+            return None
+
         async def worker():
-            while queue:
-                html_path, pdf_path = queue.pop()
+            while (job := await next_job()) is not None:
+                html_path, pdf_path = job
+                allowed.add(html_path.resolve().as_uri())
                 page = await context.new_page()
                 try:
                     await page.goto(html_path.resolve().as_uri(), wait_until="load")
@@ -168,7 +237,7 @@ async def _print_all(jobs: list[tuple[Path, Path]], workers: int, outline: bool 
                 finally:
                     await page.close()
         try:
-            await asyncio.gather(*(worker() for _ in range(min(workers, len(jobs)))))
+            await asyncio.gather(*(worker() for _ in range(workers if source is not None else min(workers, len(queue)))))
         finally:
             await context.close()
             await browser.close()

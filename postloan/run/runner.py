@@ -31,7 +31,7 @@ from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
 from postloan.run.books import print_books
-from postloan.run.export import ExportError, find_chromium, print_pdfs, to_html, write_figures
+from postloan.run.export import BackgroundPrinter, ExportError, find_chromium, to_html, write_figures
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
 
@@ -213,6 +213,7 @@ def run(req: RunRequest) -> Path:
         _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")
     run_id, tmp = _reserve(Path(req.out), month)
     outputs = []
+    printer = None
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
         for name, m in marts.items():
@@ -254,7 +255,9 @@ def run(req: RunRequest) -> Path:
         mark("render")
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
-        printing = []                        # (html, pdf, product, scope): printed together at the end
+        printing = []                        # (html, pdf, product, scope): printed while the rest is written
+        if req.pdf:
+            printer = BackgroundPrinter()
         books: dict[Path, tuple[list[Path], str, str]] = {}     # <scope>_cases.pdf -> (case files, product, scope)
         case_pages: set[Path] = set()        # a case file is written and listed once, whatever scopes hold it
         fingerprint = extract_fingerprint(extract.tables)
@@ -287,13 +290,16 @@ def run(req: RunRequest) -> Path:
             if req.pdf:                      # the workbook's pages, each extra HTML, and the scope's case book
                 for page in [html_path] + [p for kind, p in extra if kind == "html"]:
                     printing.append((page, page.with_suffix(".pdf"), name, s))
+                    printer.submit(page, page.with_suffix(".pdf"))
                 if cases:
                     books[nb_out.parent / f"{s}_cases.pdf"] = (cases, name, s)
             for kind, path in kinds:
                 outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
         clear_run_context()
         with part_of("export_pdf"):
-            print_pdfs([(h, p) for h, p, _, _ in printing])
+            if printer is not None:
+                printer.finish()
+                printer = None
         with part_of("export_books"):
             print_books({book: pages for book, (pages, _, _) in books.items()})
         for _, pdf_path, name, s in printing:
@@ -326,6 +332,8 @@ def run(req: RunRequest) -> Path:
         (tmp / OWNER).unlink()
         os.replace(tmp, final)           # the publication: one rename
     except BaseException as exc:
+        if printer is not None:
+            printer.abandon()
         failed = Path(req.out) / ".failed" / month / run_id
         failed.mkdir(parents=True, exist_ok=True)
         for nb in tmp.rglob("*.ipynb"):

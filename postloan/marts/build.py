@@ -80,7 +80,21 @@ def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCale
 
 
 def figures_for_scope(m: Marts, scope: str, with_children: bool = True) -> dict:
-    """The figures of METRICS.md "Figures every run publishes" for one scope."""
+    """The figures of METRICS.md "Figures every run publishes" for one scope; with the
+    children's rows (`branches`) when `with_children`. A scope's own figures are computed
+    once per marts object: the bank's page lists each branch, and each branch has its own."""
+    own = m.__dict__.setdefault("_figures", {})
+    key = (scope, tuple(map(id, m.tables.values())))         # a table replaced in code: computed again
+    if key not in own:
+        own[key] = _own_figures(m, scope)
+    f = dict(own[key])
+    if with_children:
+        f["branches"] = [_rounded(r) for r in comparisons.branch_rows(
+            lambda b: figures_for_scope(m, b, with_children=False), child_scopes(m["branches"], scope))]
+    return _rounded(f)
+
+
+def _own_figures(m: Marts, scope: str) -> dict:
     cal = m["calendar_month"].iloc[0]
     snap = m.for_scope("loan_snapshot", scope)
     f = {"month": m.month, "scope": scope}
@@ -100,9 +114,6 @@ def figures_for_scope(m: Marts, scope: str, with_children: bool = True) -> dict:
     if "policy_settings" in m.tables:
         f["highlights"] = highlights.highlights(f, snap, m.for_scope("legal_deadlines", scope), cal["end"],
                                                 m["policy_settings"].iloc[0])
-    if with_children:
-        f["branches"] = [_rounded(r) for r in comparisons.branch_rows(
-            lambda b: figures_for_scope(m, b, with_children=False), child_scopes(m["branches"], scope))]
     return _rounded(f)
 
 

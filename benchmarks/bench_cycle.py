@@ -116,7 +116,8 @@ def full_cycle(size: str, extra: list[str], keep: Path) -> None:
     print(f"## full cycle on {size}: {', '.join(m['parameters']['products'])} × "
           f"{len(m['parameters']['scopes'])} scopes ({os.cpu_count()} cores)")
     print(f"  wall {wall:.1f} s   peak RSS {mib:,.0f} MiB (process tree)")
-    print("  steps: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items()))
+    print("  steps: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items() if "_" not in k))
+    print("  within: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items() if "_" in k))
     print(f"  outputs {len(m['outputs']):,} ({', '.join(f'{k} {n:,}' for k, n in sorted(kinds.items()))}); "
           f"PDF pages printed {pages:,}")
     print(f"  target: ≤ {300 if size == 'large' else 50} s wall, ≤ 2,048 MiB peak\n")

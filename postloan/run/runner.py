@@ -207,7 +207,10 @@ def run(req: RunRequest) -> Path:
     # 3 marts, once per product
     mark("validate")
     _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
-    marts = {name: PRODUCTS[name].build(extract, period, params) for name in req.products}
+    marts = {}
+    for name in req.products:
+        with part_of(f"marts_{name}"):
+            marts[name] = PRODUCTS[name].build(extract, period, params)
     out_month = Path(req.out) / month
     for old in clean_abandoned(Path(req.out), month):
         _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")

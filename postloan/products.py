@@ -132,8 +132,18 @@ def _accountability_render(run_dir, scope, item):
 
 
 def _accountability_items(run_dir, scope):
+    """The case files of the scope's cases: written once in accountability/cases/ (runs
+    published before the case books: one folder per scope, <scope>_cases/)."""
     from postloan.dashboards.catalog import published_files
-    return published_files(run_dir, "accountability", f"{scope}_cases")
+    from postloan.marts.scope import scope_frame
+    if (Path(run_dir) / "accountability" / f"{scope}_cases").is_dir():
+        return published_files(run_dir, "accountability", f"{scope}_cases")
+    files = dict(published_files(run_dir, "accountability", "cases"))
+    path = Path(run_dir) / "marts" / "accountability" / "accountability_cases.parquet"
+    if not path.exists():
+        return []
+    ids = scope_frame(pd.read_parquet(path), scope)["case_id"]
+    return [(i, i) for i in ids if i in files]
 
 
 def _workout_build(extract, period, params):

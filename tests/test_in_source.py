@@ -56,7 +56,9 @@ def _same_figures(full, narrowed, params, products):
 
 
 def test_a_duckdb_file_computed_in_place_gives_the_figures_of_the_full_read(sample_duckdb):
-    products = list(PRODUCTS)
+    # the two products with their own month needs (the trend sums; the trend periods); the
+    # accountability review and the workout book are compared on PostgreSQL below
+    products = ["meeting_pack", "scorecards"]
     narrowed, params = _in_source(sample_duckdb, products)
     full = load_extract(str(sample_duckdb))
     con = duckdb.connect(str(sample_duckdb), read_only=True)

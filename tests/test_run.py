@@ -63,6 +63,27 @@ def test_published_figures_are_what_each_product_computes_in_process(published_r
                 (name, scope)
 
 
+def test_every_published_page_parses_in_chromium_as_written(published_run):
+    """In Chromium's own parse of every published page, each notebook cell is a child of <body>:
+    no element a writer left open (an XML-style `<a … />`) swallows the rest of the page,
+    which a PDF would then cut after its first page."""
+    from playwright.sync_api import sync_playwright
+    from postloan.run.export import CHROMIUM_FLAGS, WORKBENCH_ONLY, find_chromium
+    pages = sorted(published_run.glob("*/*.html")) + sorted(published_run.glob("*/*_pages/*.html"))
+    assert len(pages) >= 8
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS[1:])
+        tab = browser.new_page()
+        for html_path in pages:
+            nb = nbformat.read(html_path.with_suffix(".ipynb"), as_version=4)
+            cells = [c for c in nb.cells if WORKBENCH_ONLY not in c.get("metadata", {}).get("tags", [])]
+            tab.goto(html_path.resolve().as_uri())
+            parsed = tab.evaluate("() => [document.querySelectorAll('div.cell').length, "
+                                  "document.querySelectorAll('body > div.cell').length]")
+            assert parsed == [len(cells), len(cells)], html_path.relative_to(published_run)
+        browser.close()
+
+
 def test_html_is_self_contained_and_shows_no_code(published_run):
     for path in (published_run / "meeting_pack").glob("*.html"):
         text = path.read_text(encoding="utf-8")

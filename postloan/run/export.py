@@ -6,6 +6,7 @@ import asyncio
 import html
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def _fast_body(nb) -> str | None:
         if cell.cell_type == "markdown":
             if cell.get("attachments"):
                 return None
-            md = MarkdownWithMath(renderer=IPythonRenderer(escape=False, anchor_link_text="")).render(cell.source)
+            md = _as_html(MarkdownWithMath(renderer=IPythonRenderer(escape=False, anchor_link_text="")).render(cell.source))
             out.append(f'<div class="cell border-box-sizing text_cell rendered{tag_cls}"{cid}><div class="inner_cell">\n'
                        f'<div class="text_cell_render border-box-sizing rendered_html">\n{md}\n</div>\n</div>\n</div>\n')
             continue
@@ -103,6 +104,18 @@ def _fast_body(nb) -> str | None:
             if areas else ""
         out.append(f'<div class="cell border-box-sizing code_cell rendered{tag_cls}"{cid}>\n{inner}</div>')
     return "\n".join(out)
+
+
+_SELF_CLOSED = re.compile(r"<(a|div|span|p)(\s[^<>]*?)?\s*/>")
+_NUMERIC = re.compile(r"&#(\d+);")
+
+
+def _as_html(markup: str) -> str:
+    """nbconvert's heading anchors come out of ElementTree as XML: `<a … />`, which an HTML
+    parser reads as an open <a> holding the rest of the page, and CJK text as &#NNNNN;.
+    Written as HTML: the element closed, the text as itself (markup characters stay escaped)."""
+    markup = _SELF_CLOSED.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", markup)
+    return _NUMERIC.sub(lambda m: chr(int(m.group(1))) if int(m.group(1)) > 127 else m.group(0), markup)
 
 
 def _nbconvert_html(nb: nbformat.NotebookNode, title: str) -> str:

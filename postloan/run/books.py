@@ -11,6 +11,7 @@ that does not start with one) is printed on its own instead, so a book is never 
 """
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import tempfile
@@ -32,8 +33,9 @@ def _body(html_path: Path) -> str:
 
 
 def _title(html_path: Path) -> str:
+    """The page's title as text (page_html escaped it for HTML; a bookmark is plain text)."""
     m = _TITLE.search(html_path.read_text(encoding="utf-8"))
-    return m.group(1) if m else html_path.stem
+    return html.unescape(m.group(1)) if m else html_path.stem
 
 
 def _outline_starts(pdf) -> tuple[list[str], list[int]]:

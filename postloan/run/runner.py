@@ -30,10 +30,10 @@ from postloan.parameter_set import SNAPSHOT, load_parameter_set
 from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
-from postloan.run.books import print_books
-from postloan.run.export import BackgroundPrinter, ExportError, find_chromium, to_html, write_figures
+from postloan.run.export import BackgroundPrinter, ExportError, find_chromium, to_html
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
+from postloan.run.scope_files import ScopeFiles
 
 ROOT = Path(__file__).resolve().parents[2]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -216,7 +216,7 @@ def run(req: RunRequest) -> Path:
         _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")
     run_id, tmp = _reserve(Path(req.out), month)
     outputs = []
-    printer = None
+    printer = side = None
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
         for name, m in marts.items():
@@ -227,6 +227,14 @@ def run(req: RunRequest) -> Path:
                 outputs.append({"product": "marts", "scope": "all", "kind": p.suffix.lstrip("."),
                                 "path": str(p.relative_to(tmp))})
         mark("marts")
+        # the figures, workbooks and case books of each scope, drawn from the marts: written alongside the render
+        fingerprint = extract_fingerprint(extract.tables)
+        set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=extract.source,
+                        fingerprint=fingerprint, code_version=code_version(),
+                        parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
+        side = ScopeFiles([(name, s) for name in req.products for s in scopes], marts, lambda name: tmp / name,
+                          books=bool(req.pdf), spent=spent)
+        side.start()
         # 4 render
         jobs = []
         for name in req.products:
@@ -237,6 +245,8 @@ def run(req: RunRequest) -> Path:
                 jobs += [(name, s, k) for k in range(1, n_parts + 1)]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
         def render_one(i: int, name: str, s: str, part: int) -> Path:
+            if side.error is not None:       # the scope files failed: the run fails now, not after the render
+                raise side.error
             product = PRODUCTS[name]
             nb_out = _notebook_path(tmp / name, s, part)
             nb_out.parent.mkdir(parents=True, exist_ok=True)
@@ -261,12 +271,7 @@ def run(req: RunRequest) -> Path:
         printing = []                        # (html, pdf, product, scope): printed while the rest is written
         if req.pdf:
             printer = BackgroundPrinter()
-        books: dict[Path, tuple[list[Path], str, str]] = {}     # <scope>_cases.pdf -> (case files, product, scope)
-        case_pages: set[Path] = set()        # a case file is written and listed once, whatever scopes hold it
-        fingerprint = extract_fingerprint(extract.tables)
-        set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=extract.source,
-                        fingerprint=fingerprint, code_version=code_version(),
-                        parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
+        pages = []
         for name, s, part, nb_out in done:
             nb = nbformat.read(nb_out, as_version=4)
             _strip_run_paths(nb, tmp)
@@ -276,38 +281,34 @@ def run(req: RunRequest) -> Path:
             html_path = nb_out.with_suffix(".html")
             with part_of("export_html"):
                 html_path.write_text(to_html(nb, title), encoding="utf-8")
+            if req.pdf:
+                printing.append((html_path, html_path.with_suffix(".pdf"), name, s))
+                printer.submit(html_path, html_path.with_suffix(".pdf"))
+            pages.append((name, s, part, nb_out, html_path))
+        with part_of("export_wait_files"):
+            side.finish()
+        clear_run_context()
+        case_pages: set[Path] = set()        # a case file is written and listed once, whatever scopes hold it
+        for name, s, part, nb_out, html_path in pages:
             kinds = [("ipynb", nb_out), ("html", html_path)]
-            extra = []
             if not part:                     # figures and extra files once per scope
-                json_path = nb_out.with_suffix(".json")
-                with part_of("export_figures"):
-                    write_figures(PRODUCTS[name].figures(marts[name], s), json_path)
-                kinds.append(("json", json_path))
-                if PRODUCTS[name].extra_exports:
-                    with part_of("export_files"):
-                        extra = PRODUCTS[name].extra_exports(marts[name], s, nb_out.parent)
-            cases = [p for kind, p in extra if kind == "case"]      # case files: HTML each, PDF in books
-            kinds += [(kind, p) for kind, p in extra if kind != "case"]
-            kinds += [("html", p) for p in cases if p not in case_pages]
-            case_pages.update(cases)
-            if req.pdf:                      # the workbook's pages, each extra HTML, and the scope's case book
-                for page in [html_path] + [p for kind, p in extra if kind == "html"]:
-                    printing.append((page, page.with_suffix(".pdf"), name, s))
-                    printer.submit(page, page.with_suffix(".pdf"))
-                if cases:
-                    books[nb_out.parent / f"{s}_cases.pdf"] = (cases, name, s)
+                files = side.results[(name, s)]
+                kinds += files.files
+                kinds += [("html", p) for p in files.cases if p not in case_pages]
+                case_pages.update(files.cases)
+                if req.pdf:                  # each extra HTML page is printed too
+                    for page in [p for kind, p in files.files if kind == "html"]:
+                        printing.append((page, page.with_suffix(".pdf"), name, s))
+                        printer.submit(page, page.with_suffix(".pdf"))
             for kind, path in kinds:
                 outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
-        clear_run_context()
         with part_of("export_pdf"):
             if printer is not None:
                 printer.finish()
                 printer = None
-        with part_of("export_books"):
-            print_books({book: pages for book, (pages, _, _) in books.items()})
         for _, pdf_path, name, s in printing:
             outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(pdf_path.relative_to(tmp))})
-        for book, (_, name, s) in books.items():
+        for book, (name, s) in side.book_paths.items():
             outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(book.relative_to(tmp))})
         for o in outputs:
             o["sha256"] = sha256_file(tmp / o["path"])
@@ -337,6 +338,9 @@ def run(req: RunRequest) -> Path:
     except BaseException as exc:
         if printer is not None:
             printer.abandon()
+        if side is not None:            # ends after the file under way; books being printed are left to finish
+            side.stop()
+            side.join(timeout=60)
         failed = Path(req.out) / ".failed" / month / run_id
         failed.mkdir(parents=True, exist_ok=True)
         for nb in tmp.rglob("*.ipynb"):

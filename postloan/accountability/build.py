@@ -36,10 +36,22 @@ def build_accountability_marts(extract: Extract, period: Period, policy: Policy,
     last month (recommended route, its present value, the loss expected after it) — the same
     computation as the workout product, once per run."""
     cfg = cfg or load_accountability_config()
+    key = ("accountability_review", period.label, period.kind, policy.model_dump_json(),
+           calendar.holidays.tobytes() + b"|" + calendar.adjusted.tobytes(), cfg.model_dump_json())
+    if key not in extract.memo:
+        extract.memo[key] = _review(extract, period, policy, calendar, cfg)
+    review = extract.memo[key]          # once per extract: the scorecards read the review this product publishes
+    if workout_cfg is None or not len(review["accountability_cases"]):
+        return review
+    tables = dict(review.tables)
+    tables["accountability_cases"] = with_workout_value(review["accountability_cases"], extract, period, policy,
+                                                        calendar, workout_cfg)
+    return Marts(review.month, tables)
+
+
+def _review(extract, period, policy, calendar, cfg) -> Marts:
     ctx = MonthContext(extract, period.last_month, policy, calendar)
     cases = select_cases(ctx, period, cfg)
-    if workout_cfg is not None and len(cases):
-        cases = with_workout_value(cases, extract, period, policy, calendar, workout_cfg)
     if len(cases):
         timeline = build_timeline(ctx, cases, cfg)
         timeline = timeline.merge(cases[["case_id", "operating_branch_id", "managing_branch_id"]], on="case_id")

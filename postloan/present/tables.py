@@ -77,11 +77,14 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
     shown = df if top_n is None else df.head(top_n)
     head = "".join(f'<th class="s">{esc(h)}</th>' if len(h) <= SHORT_HEADER else f"<th>{esc(h)}</th>"
                    for _, h, _ in columns)
+    n = len(shown)
+    values = [shown[col].tolist() if col in shown.columns else [None] * n for col, _, _ in columns]
+    kinds = [kind for _, _, kind in columns]
     rows = []
-    for _, r in shown.iterrows():
+    for row in zip(*values):                              # column by column: no Series per row
         cells = []
-        for col, _, kind in columns:
-            text, cls = _cell(r.get(col), kind)
+        for v, kind in zip(row, kinds):
+            text, cls = _cell(v, kind)
             if not cls and len(text) <= SHORT_CELL:       # short text (ids, dates, names, states): one line
                 cls = "s"
             cells.append(f'<td class="{cls}">{text}</td>')

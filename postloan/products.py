@@ -58,6 +58,22 @@ def _scorecard_build(extract, period, params):
                                  params.accountability, recovery_targets=params.recovery_targets)
 
 
+def _review_tasks(extract, periods, params) -> dict:
+    """The accountability review of each period, once per run (keyed so that two products share it)."""
+    from postloan.accountability.build import build_accountability_marts
+    months = set(extract.months())
+    return {("accountability_review", p.label): (lambda p=p: build_accountability_marts(
+        extract, p, params.policy, params.calendar, params.accountability)) for p in periods if p.last_month in months}
+
+
+def _scorecard_prefetch(extract, period, params) -> dict:
+    return _review_tasks(extract, [period.previous(k) for k in range(params.scorecard.trend_periods)], params)
+
+
+def _accountability_prefetch(extract, period, params) -> dict:
+    return _review_tasks(extract, [period], params)
+
+
 def _scorecard_figures(marts, scope):
     from postloan.scorecard.export import scorecard_figures
     return scorecard_figures(marts, scope)
@@ -209,6 +225,9 @@ class Product:
     # (period, ParameterSet) -> data_connectors.in_source.Needs: the month-ends of every loan the
     # marts read, and the months summed by branch (--compute-in-source fetches only those)
     loan_month_reads: Callable = _period_reads
+    # (extract, period, ParameterSet) -> {key: task}: independent parts of the build that the
+    # runner computes on both cores beforehand (each task fills the extract's memo; the build reads it)
+    prefetch: Callable | None = None
 
 
 PRODUCTS = {
@@ -218,11 +237,12 @@ PRODUCTS = {
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
                           ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,
                           _scorecard_parts, _scorecard_render, Item("officer", "客户经理", "全部（排名表）", _scorecard_items),
-                          "postloan.present.scorecards", _scorecard_reads),
+                          "postloan.present.scorecards", _scorecard_reads, _scorecard_prefetch),
     "accountability": Product("accountability", "贷后管理工作责任追究", "accountability.ipynb", AccountabilityParams,
                               ("month", "quarter", "year"), _accountability_build, _accountability_figures,
                               _accountability_files, None, _accountability_render,
-                              Item("case", "案卷", "登记簿", _accountability_items), "postloan.present.accountability"),
+                              Item("case", "案卷", "登记簿", _accountability_items), "postloan.present.accountability",
+                              prefetch=_accountability_prefetch),
     "workout": Product("workout", "不良资产清收处置", "workout.ipynb", WorkoutParams, ("month",),
                        _workout_build, _workout_figures, _workout_files, None, _workout_render,
                        Item("case", "案卷", "登记簿", _workout_items), "postloan.present.workout"),

@@ -33,6 +33,7 @@ from postloan.run import engine as _engine  # noqa: F401  (registers the shared-
 from postloan.run.export import BackgroundPrinter, ExportError, find_chromium, to_html
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
+from postloan.run.parallel_marts import MartsError, build_all
 from postloan.run.scope_files import ScopeFiles
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,10 +208,10 @@ def run(req: RunRequest) -> Path:
     # 3 marts, once per product
     mark("validate")
     _say(f"[3/{steps}] 计算 {month} 数据集市 (marts)")
-    marts = {}
-    for name in req.products:
-        with part_of(f"marts_{name}"):
-            marts[name] = PRODUCTS[name].build(extract, period, params)
+    try:
+        marts = build_all(req.products, extract, period, params, spent)
+    except MartsError as exc:
+        raise RunError(str(exc)) from None
     out_month = Path(req.out) / month
     for old in clean_abandoned(Path(req.out), month):
         _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")

@@ -38,10 +38,12 @@ POSTLOAN = [sys.executable, "-m", "postloan.cli"]
 
 
 class TreePeak:
-    """Peak of the summed RSS of a process and all its descendants."""
+    """Peak of the summed memory of a process and all its descendants: RSS (a page shared by two
+    processes, e.g. after a fork, counts in both) and PSS (a shared page divided among its
+    sharers: the memory the tree really holds)."""
 
     def __init__(self, pid: int):
-        self.proc, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self.proc, self.peak, self.peak_pss, self._stop = psutil.Process(pid), 0, 0, threading.Event()
         self._t = threading.Thread(target=self._watch, daemon=True)
         self._t.start()
 
@@ -49,43 +51,45 @@ class TreePeak:
         while not self._stop.is_set():
             try:
                 procs = [self.proc] + self.proc.children(recursive=True)
-                total = 0
+                rss = pss = 0
                 for p in procs:
                     try:
-                        total += p.memory_info().rss
+                        m = p.memory_full_info()
+                        rss, pss = rss + m.rss, pss + getattr(m, "pss", m.rss)
                     except psutil.Error:
                         pass
-                self.peak = max(self.peak, total)
+                self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             except psutil.Error:
                 return
             self._stop.wait(0.1)
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
+        """(peak RSS, peak PSS) in MiB."""
         self._stop.set()
         self._t.join()
-        return self.peak / 2**20
+        return self.peak / 2**20, self.peak_pss / 2**20
 
 
-def run(args: list[str], log: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak MiB of the process tree) of one postloan command."""
+def run(args: list[str], log: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MiB, peak PSS MiB of the process tree) of one postloan command."""
     t0 = time.perf_counter()
     with open(log or os.devnull, "w", encoding="utf-8") as out:
         p = subprocess.Popen(POSTLOAN + args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         peak = TreePeak(p.pid)
         rc = p.wait()
-    mib = peak.stop()
+    mib, pss = peak.stop()
     wall = time.perf_counter() - t0
     if rc:
         tail = log.read_text(encoding="utf-8")[-2000:] if log else ""
         raise SystemExit(f"postloan {' '.join(args[:1])} failed (exit {rc}):\n{tail}")
-    return wall, mib
+    return wall, mib, pss
 
 
 def sample(size: str) -> Path:
     DATA.mkdir(parents=True, exist_ok=True)
     bank = DATA / f"{size}.duckdb"
     if not bank.exists():
-        wall, _ = run(["sample", "--size", size, "--seed", "42", "--out", str(bank)])
+        wall, _, _ = run(["sample", "--size", size, "--seed", "42", "--out", str(bank)])
         print(f"  (generated the {size} sample bank in {wall:.0f} s: {bank})")
     return bank
 
@@ -105,7 +109,8 @@ def published(out: Path) -> tuple[Path, dict]:
 def full_cycle(size: str, extra: list[str], keep: Path) -> None:
     bank = sample(size)
     out = keep / f"cycle-{size}"
-    wall, mib = run(["run", "--source", str(bank), "--out", str(out), "--pdf", *extra], log=keep / f"cycle-{size}.log")
+    wall, mib, pss = run(["run", "--source", str(bank), "--out", str(out), "--pdf", *extra],
+                         log=keep / f"cycle-{size}.log")
     run_dir, m = published(out)
     kinds: dict[str, int] = {}
     for o in m["outputs"]:
@@ -115,33 +120,33 @@ def full_cycle(size: str, extra: list[str], keep: Path) -> None:
     t = m["timings_seconds"]
     print(f"## full cycle on {size}: {', '.join(m['parameters']['products'])} × "
           f"{len(m['parameters']['scopes'])} scopes ({os.cpu_count()} cores)")
-    print(f"  wall {wall:.1f} s   peak RSS {mib:,.0f} MiB (process tree)")
+    print(f"  wall {wall:.1f} s   peak RSS {mib:,.0f} MiB, peak PSS {pss:,.0f} MiB (process tree)")
     print("  steps: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items() if "_" not in k))
     print("  within: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items() if "_" in k))
     print(f"  outputs {len(m['outputs']):,} ({', '.join(f'{k} {n:,}' for k, n in sorted(kinds.items()))}); "
           f"PDF pages printed {pages:,}")
-    print(f"  target: ≤ {300 if size == 'large' else 50} s wall, ≤ 2,048 MiB peak\n")
+    print(f"  target: ≤ {300 if size == 'large' else 50} s wall, ≤ 2,048 MiB peak\n", flush=True)
 
 
 def naive(size: str, keep: Path) -> None:
     """One process per product × scope (each loads the extract and builds its marts) against one run."""
     bank = sample(size)
     out = keep / f"suite-{size}"
-    suite_wall, suite_mib = run(["run", "--source", str(bank), "--out", str(out), "--no-pdf"],
+    suite_wall, suite_mib, _ = run(["run", "--source", str(bank), "--out", str(out), "--no-pdf"],
                                 log=keep / f"suite-{size}.log")
     _, m = published(out)
     products, scopes = m["parameters"]["products"], m["parameters"]["scopes"]
     naive_wall, naive_mib = 0.0, 0.0
     for product in products:
         for scope in scopes:
-            w, mib = run(["run", "--source", str(bank), "--out", str(keep / f"naive-{size}"), "--no-pdf",
+            w, mib, _ = run(["run", "--source", str(bank), "--out", str(keep / f"naive-{size}"), "--no-pdf",
                           "--products", product, "--scopes", scope], log=keep / f"naive-{product}-{scope}.log")
             naive_wall += w
             naive_mib = max(naive_mib, mib)
     n = len(products) * len(scopes)
     print(f"## naive baseline on {size}: {n} processes ({len(products)} products × {len(scopes)} scopes), no PDF")
     print(f"  naive {naive_wall:.1f} s (peak {naive_mib:,.0f} MiB)   suite {suite_wall:.1f} s "
-          f"(peak {suite_mib:,.0f} MiB)   ratio {naive_wall / suite_wall:.1f}×   (target ≥ 20×)\n")
+          f"(peak {suite_mib:,.0f} MiB)   ratio {naive_wall / suite_wall:.1f}×   (target ≥ 20×)\n", flush=True)
 
 
 def main():

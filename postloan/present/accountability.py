@@ -13,7 +13,7 @@ from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame, scope_name
 from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, heading, kpis, lead, table
+from postloan.present.tables import CSS, book_note, heading, kpis, lead, table
 
 
 
@@ -121,6 +121,11 @@ def show_register(m: Marts, scope: str):
                                                                  ("n", "项数", "int")])))
 
 
-def show_cases(m: Marts, scope: str):
-    for case_id in scope_frame(m["accountability_cases"], scope).get("case_id", []):
+def show_cases(m: Marts, scope: str, pages: bool = True):
+    """Every case file of the scope; with `pages` false, where they are (the scope's case book)."""
+    ids = list(scope_frame(m["accountability_cases"], scope).get("case_id", []))
+    if not pages:
+        display(HTML(book_note(len(ids), scope)))
+        return
+    for case_id in ids:
         display(HTML(case_page_html(m, case_id)))

@@ -102,3 +102,9 @@ def lead(*sentences: str) -> str:
 def kpis(items: list[tuple[str, str]]) -> str:
     return '<div class="pl pl-kpis">' + "".join(
         f'<div class="pl-kpi">{esc(k)}<b>{esc(v)}</b></div>' for k, v in items) + "</div>"
+
+
+def book_note(cases: int, scope: str) -> str:
+    """Where a scope's case files are when its pages do not repeat them (show_cases false)."""
+    return lead(f"本范围案件 {cases:,} 笔，每案一份案卷：PDF 装订为 {scope}_cases.pdf（案卷汇编，每案一个书签），"
+                "网页为 cases/ 目录下的单独文件；仪表板可按案卷选择查看。")

@@ -10,7 +10,7 @@ from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame, scope_name
 from postloan.present import fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, esc, heading, kpis, lead, table
+from postloan.present.tables import CSS, book_note, esc, heading, kpis, lead, table
 from postloan.workout.export import workout_figures
 from postloan.workout.package import package_pricing, securitisation_pools
 
@@ -239,6 +239,16 @@ def case_page_html(m: Marts, loan_id: str) -> str:
         ("route_cn", "路径", None), ("ok", "可行", None), ("why", "理由", None), ("gross", "回收（万元）", "money"),
         ("costs", "费用（万元）", "money"), ("months", "月数", "int"), ("pv", "现值（万元）", "money")]))
     return "".join(parts)
+
+
+def show_cases(m: Marts, scope: str, pages: bool = True):
+    """Every case file of the scope; with `pages` false, where they are (the scope's case book)."""
+    ids = scope_frame(m["workout_cases"], scope)["loan_id"].tolist()
+    if not pages:
+        display(HTML(book_note(len(ids), scope)))
+        return
+    for loan_id in ids:
+        show_case(m, loan_id)
 
 
 def show_case(m: Marts, loan_id: str):

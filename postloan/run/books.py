@@ -58,54 +58,99 @@ def _outline_starts(pdf) -> tuple[list[str], list[int]]:
 def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", workers: int = 2) -> int:
     """`books`: book PDF -> its case-file HTML pages in order. Prints each distinct page once;
     returns the number of case files printed."""
-    import pikepdf
-    pages = list(dict.fromkeys(p for members in books.values() for p in members))
-    if not pages:
-        return 0
-    work = Path(tempfile.mkdtemp(prefix="postloan-books-"))
-    opened = []
+    binder = Binder(title, workers)
     try:
-        chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
-        jobs = []
-        for k, chunk in enumerate(chunks):
-            doc = work / f"chunk-{k:03d}.html"
-            doc.write_text(page_html(title, "".join(_body(p) for p in chunk)), encoding="utf-8")
-            jobs.append((doc, doc.with_suffix(".pdf")))
-        print_pdfs(jobs, workers=workers, outline=True)
-        where = {}                              # case file -> (pdf, first page, end page)
-        alone = []
-        for chunk, (_, path) in zip(chunks, jobs):
-            pdf = pikepdf.open(path)
-            opened.append(pdf)
-            titles, starts = _outline_starts(pdf)
-            if len(starts) != len(chunk) or -1 in starts or starts != sorted(starts) or not all(
-                    p.stem in t for p, t in zip(chunk, titles)):
-                alone += chunk             # headings not as expected: print these one by one
-                continue
-            for p, s, e in zip(chunk, starts, starts[1:] + [len(pdf.pages)]):
-                where[p] = (pdf, s, e)
-        if alone:
-            single = [(p, work / f"alone-{i:05d}.pdf") for i, p in enumerate(alone)]
-            print_pdfs(single, workers=workers)
-            for p, path in single:
+        binder.add(p for members in books.values() for p in members)
+        return binder.finish(books)
+    finally:
+        binder.close()
+
+
+class Binder:
+    """Prints case files as they are written, `CHUNK` to a document, in a background Chromium
+    (`add`), and binds the books once every page is known (`finish`): the printing of the
+    first hundred cases overlaps the writing of the rest."""
+
+    def __init__(self, title: str = "案卷汇编", workers: int = 2):
+        self.title, self.workers = title, workers
+        self.work = Path(tempfile.mkdtemp(prefix="postloan-books-"))
+        self.pending: list[Path] = []
+        self.seen: set[Path] = set()
+        self.chunks: list[tuple[list[Path], Path]] = []      # (case files, their printed PDF)
+        self.printer = None
+
+    def add(self, pages) -> None:
+        for p in pages:
+            if p not in self.seen:
+                self.seen.add(p)
+                self.pending.append(p)
+        while len(self.pending) >= CHUNK:
+            self._submit(self.pending[:CHUNK])
+            self.pending = self.pending[CHUNK:]
+
+    def _submit(self, chunk: list[Path]) -> None:
+        from postloan.run.export import BackgroundPrinter
+        if self.printer is None:
+            self.printer = BackgroundPrinter(self.workers, outline=True)
+        doc = self.work / f"chunk-{len(self.chunks):03d}.html"
+        doc.write_text(page_html(self.title, "".join(_body(p) for p in chunk)), encoding="utf-8")
+        self.chunks.append((chunk, doc.with_suffix(".pdf")))
+        self.printer.submit(doc, doc.with_suffix(".pdf"))
+
+    def finish(self, books: dict[Path, list[Path]]) -> int:
+        """Print what is left, then write each book from the printed pages; the number of case files."""
+        import pikepdf
+        self.add(p for members in books.values() for p in members)
+        if self.pending:
+            self._submit(self.pending)
+            self.pending = []
+        if self.printer is not None:
+            printer, self.printer = self.printer, None
+            printer.finish()
+        if not self.chunks:
+            return 0
+        opened = []
+        try:
+            where = {}                              # case file -> (pdf, first page, end page)
+            alone = []
+            for chunk, path in self.chunks:
                 pdf = pikepdf.open(path)
                 opened.append(pdf)
-                where[p] = (pdf, 0, len(pdf.pages))
-        for book, members in books.items():
-            out = pikepdf.new()
-            marks = []
-            for p in members:
-                pdf, s, e = where[p]
-                marks.append((_title(p), len(out.pages)))
-                out.pages.extend(pdf.pages[s:e])
-            with out.open_outline() as outline:
-                outline.root.extend(pikepdf.OutlineItem(t, i) for t, i in marks)
-            out.docinfo["/Title"] = f"{title}（{book.stem}）"
-            book.parent.mkdir(parents=True, exist_ok=True)
-            out.save(book)
-            out.close()
-        return len(pages)
-    finally:
-        for pdf in opened:
-            pdf.close()
-        shutil.rmtree(work, ignore_errors=True)
+                titles, starts = _outline_starts(pdf)
+                if len(starts) != len(chunk) or -1 in starts or starts != sorted(starts) or not all(
+                        p.stem in t for p, t in zip(chunk, titles)):
+                    alone += chunk             # headings not as expected: print these one by one
+                    continue
+                for p, s, e in zip(chunk, starts, starts[1:] + [len(pdf.pages)]):
+                    where[p] = (pdf, s, e)
+            if alone:
+                single = [(p, self.work / f"alone-{i:05d}.pdf") for i, p in enumerate(alone)]
+                print_pdfs(single, workers=self.workers)
+                for p, path in single:
+                    pdf = pikepdf.open(path)
+                    opened.append(pdf)
+                    where[p] = (pdf, 0, len(pdf.pages))
+            for book, members in books.items():
+                out = pikepdf.new()
+                marks = []
+                for p in members:
+                    pdf, s, e = where[p]
+                    marks.append((_title(p), len(out.pages)))
+                    out.pages.extend(pdf.pages[s:e])
+                with out.open_outline() as outline:
+                    outline.root.extend(pikepdf.OutlineItem(t, i) for t, i in marks)
+                out.docinfo["/Title"] = f"{self.title}（{book.stem}）"
+                book.parent.mkdir(parents=True, exist_ok=True)
+                out.save(book)
+                out.close()
+            return len(self.seen)
+        finally:
+            for pdf in opened:
+                pdf.close()
+
+    def close(self) -> None:
+        """Stop printing (a failed run) and remove the working folder."""
+        if self.printer is not None:
+            self.printer.abandon()
+            self.printer = None
+        shutil.rmtree(self.work, ignore_errors=True)

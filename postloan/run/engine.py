@@ -78,9 +78,14 @@ class SharedKernelEngine(NBClientEngine):
                              kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
                              stderr_file=stderr_file)
         client = PapermillNotebookClient(nb_man, km=shared.km, **final)
+        # papermill writes the whole notebook at each cell's start and end (a progress file for
+        # a long job); a run's notebook is written once, when it completes or fails
+        # (notebook_complete saves it, with the failing cell's error, for outputs/.failed/)
+        save, nb_man.save = nb_man.save, (lambda **kwargs: None)
         try:
             return client.execute()
         finally:
+            nb_man.save = save
             if client.kc is not None:
                 client.kc.stop_channels()
 

@@ -155,11 +155,12 @@ class BackgroundPrinter:
 
     _DONE = None
 
-    def __init__(self, workers: int = PDF_WORKERS):
+    def __init__(self, workers: int = PDF_WORKERS, outline: bool = False):
         import queue
         import threading
         self.queue: "queue.Queue" = queue.Queue()
         self.errors: list[BaseException] = []
+        self.outline = outline
         self.thread = threading.Thread(target=self._run, args=(max(1, workers),), name="pdf-printer", daemon=True)
         self.thread.start()
 
@@ -187,7 +188,7 @@ class BackgroundPrinter:
 
     def _run(self, workers: int) -> None:
         try:
-            asyncio.run(_print_all(self.queue, workers))
+            asyncio.run(_print_all(self.queue, workers, self.outline))
         except BaseException as exc:           # noqa: BLE001 (raised in the caller's thread)
             self.errors.append(exc)
             while self.queue.get() is not self._DONE:      # let submit/finish return

@@ -44,7 +44,7 @@ class ScorecardParams(_RunParams):
 
 class AccountabilityParams(_RunParams):
     period: str = Field(pattern=PERIOD)
-    show_cases: bool = True
+    show_cases: bool = False        # the case files are written and printed once per case anyway
 
 
 class WorkoutParams(_RunParams):

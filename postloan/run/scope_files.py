@@ -3,9 +3,10 @@ the Excel workbook, the case files and their books — written while the workboo
 
 Rendering keeps the two kernels busy about half the time (they wait on each other's
 messages); the run's own process would idle meanwhile. These files need no rendered page,
-so a thread writes them alongside, and prints the case-file books as soon as the last case
-file is written (Chromium on the core the kernels leave). `join` waits and raises the first
-failure; `stop` asks it to end after the file under way (a failed or interrupted run)."""
+so a thread writes them alongside; the case files are printed as they are written (a
+background Chromium, `books.Binder`) and bound into each scope's book at the end. `finish`
+waits and raises the first failure; `stop` asks it to end after the file under way (a
+failed or interrupted run)."""
 from __future__ import annotations
 
 import threading
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from postloan.products import PRODUCTS
-from postloan.run.books import print_books
+from postloan.run.books import Binder
 from postloan.run.export import write_figures
 
 
@@ -43,6 +44,7 @@ class ScopeFiles(threading.Thread):
         self.spent[key] = round(self.spent.get(key, 0.0) + time.perf_counter() - t, 2)
 
     def run(self) -> None:
+        binder = Binder() if self.books else None     # case files print while the other files are written
         try:
             for name, scope in self.pairs:
                 if self._halt.is_set():
@@ -61,6 +63,8 @@ class ScopeFiles(threading.Thread):
                     self._timed("export_files", t)
                     out.cases = [p for kind, p in extra if kind == "case"]
                     out.files += [(kind, p) for kind, p in extra if kind != "case"]
+                    if binder is not None:
+                        binder.add(out.cases)
                 self.results[(name, scope)] = out
             books = {}
             for (name, scope), out in self.results.items():
@@ -70,10 +74,13 @@ class ScopeFiles(threading.Thread):
                     self.book_paths[book] = (name, scope)
             if books and not self._halt.is_set():
                 t = time.perf_counter()
-                print_books(books)
+                binder.finish(books)
                 self._timed("export_books", t)
         except BaseException as exc:            # noqa: BLE001 (raised in the runner's thread by join)
             self.error = exc
+        finally:
+            if binder is not None:
+                binder.close()
 
     def stop(self) -> None:
         """End after the file under way (the books, once begun, finish: Chromium is not interrupted)."""

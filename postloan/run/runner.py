@@ -247,7 +247,7 @@ def run(req: RunRequest) -> Path:
                 jobs += [(name, s, k) for k in range(1, n_parts + 1)]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
         def render_one(i: int, name: str, s: str, part: int) -> Path:
-            if side.error is not None:       # the scope files failed: the run fails now, not after the render
+            if side.failed() is not None:    # the scope files failed: the run fails now, not after the render
                 raise side.error
             product = PRODUCTS[name]
             nb_out = _notebook_path(tmp / name, s, part)

@@ -9,6 +9,9 @@ waits and raises the first failure; `stop` asks it to end after the file under w
 failed or interrupted run)."""
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+import pickle
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from pathlib import Path
 from postloan.products import PRODUCTS
 from postloan.run.books import Binder
 from postloan.run.export import write_figures
+from postloan.run.forking import can_fork, die_with_parent
 
 
 @dataclass
@@ -26,24 +30,102 @@ class ScopeOutputs:
     cases: list[Path] = field(default_factory=list)
 
 
-class ScopeFiles(threading.Thread):
+class ScopeFiles:
     """Writes, for each (product, scope) in order, `<product>/<scope>.json` and the product's
     extra exports into `folder(product)`; then, with `books`, prints each scope's case book
     `<product>/<scope>_cases.pdf`. Times are added to `spent` (export_figures, export_files,
-    export_books)."""
+    export_books).
+
+    The work runs in a forked process: it shares the marts without copying them, and its
+    Python does not hold the run's interpreter lock, which the render's notebook clients need
+    (as a thread it slowed the render by a fifth). Without fork, a thread does the same."""
 
     def __init__(self, pairs: list[tuple[str, str]], marts: dict, folder, books: bool, spent: dict):
-        super().__init__(name="scope-files", daemon=True)
         self.pairs, self.marts, self.folder, self.books, self.spent = pairs, marts, folder, books, spent
         self.results: dict[tuple[str, str], ScopeOutputs] = {}
         self.book_paths: dict[Path, tuple[str, str]] = {}         # book -> (product, scope)
         self.error: BaseException | None = None
         self._halt = threading.Event()
+        self._proc = self._thread = self._recv = None
+        self._received = False
+        self._lock = threading.Lock()           # the two render threads ask `failed` at once
+
+    def start(self) -> None:
+        if can_fork():
+            ctx = mp.get_context("fork")
+            self._recv, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=self._child, args=(send,), name="postloan-files", daemon=True)
+            self._proc.start()
+            send.close()
+        else:
+            self._thread = threading.Thread(target=self.work, name="scope-files", daemon=True)
+            self._thread.start()
+
+    def _child(self, send) -> None:
+        die_with_parent()
+        before = dict(self.spent)
+        self.work()
+        error = self.error
+        if error is not None:
+            try:
+                pickle.dumps(error)
+            except Exception:                   # noqa: BLE001 (an exception that does not pickle: its text)
+                error = RuntimeError(f"{type(error).__name__}: {error}")
+        spent = {k: v for k, v in self.spent.items() if before.get(k) != v}
+        try:
+            send.send_bytes(pickle.dumps((self.results, self.book_paths, spent, error)))
+        finally:
+            send.close()
+            os._exit(0)
+
+    def failed(self) -> BaseException | None:
+        """The failure, if the work has already failed (without waiting)."""
+        with self._lock:
+            if self._proc is not None and not self._received and self._recv.poll():
+                self._receive()
+        return self.error
+
+    def _receive(self) -> None:
+        self._received = True
+        try:
+            results, book_paths, spent, error = pickle.loads(self._recv.recv_bytes())
+        except (EOFError, OSError):
+            self.error = RuntimeError(f"导出子进程意外退出 (export_failed)：退出码 {self._proc.exitcode}")
+            return
+        self.results.update(results)
+        self.book_paths.update(book_paths)
+        self.spent.update(spent)
+        self.error = error
+
+    def stop(self) -> None:
+        """End now (a failed or interrupted run): the process is terminated (its Chromium with it),
+        the thread ends after the file under way."""
+        self._halt.set()
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._proc is not None:
+            with self._lock:
+                if not self._received and self._recv.poll(timeout):
+                    self._receive()
+            self._proc.join(timeout)
+        elif self._thread is not None:
+            self._thread.join(timeout)
+
+    def finish(self) -> None:
+        """Wait for every file and book; raise the first failure."""
+        self.join()
+        with self._lock:
+            if self._proc is not None and not self._received:
+                self._receive()
+        if self.error is not None:
+            raise self.error
 
     def _timed(self, key: str, t: float) -> None:
         self.spent[key] = round(self.spent.get(key, 0.0) + time.perf_counter() - t, 2)
 
-    def run(self) -> None:
+    def work(self) -> None:
         binder = Binder() if self.books else None     # case files print while the other files are written
         try:
             for name, scope in self.pairs:

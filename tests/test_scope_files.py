@@ -1,0 +1,51 @@
+"""The scope files (figures JSON, Excel, case files and books) written by a forked process
+(postloan.run.scope_files): what it wrote comes back to the run; its failure is the run's."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from postloan.parameter_set import load_parameter_set
+from postloan.periods import parse_period
+from postloan.run.scope_files import ScopeFiles
+
+
+@pytest.fixture(scope="module")
+def workout_marts(sample_duckdb):
+    from data_connectors import load_extract
+    from postloan.products import PRODUCTS
+    extract = load_extract(str(sample_duckdb))
+    return PRODUCTS["workout"].build(extract, parse_period(extract.months()[-1]), load_parameter_set(None, None, None))
+
+
+def test_the_forked_writer_returns_what_it_wrote(workout_marts, tmp_path):
+    from postloan.products import PRODUCTS
+    spent = {}
+    side = ScopeFiles([("workout", "all"), ("workout", "B100")], {"workout": workout_marts}, lambda name: tmp_path / name,
+                      books=False, spent=spent)
+    side.start()
+    side.finish()
+    assert side._proc is not None and side._proc.exitcode == 0          # it ran in its own process
+    out = side.results[("workout", "all")]
+    assert [k for k, _ in out.files] == ["json", "xlsx"]
+    figures = json.loads((tmp_path / "workout" / "all.json").read_text(encoding="utf-8"))
+    assert figures["workout_cases"] == len(PRODUCTS["workout"].figures(workout_marts, "all")["case_ids"])
+    assert len(out.cases) == figures["workout_cases"] and all(p.exists() for p in out.cases)
+    assert set(side.results) == {("workout", "all"), ("workout", "B100")}
+    assert spent["export_files"] > 0 and spent["export_figures"] > 0          # its times reach the manifest
+
+
+def test_a_failure_in_the_forked_writer_is_raised_with_its_message(workout_marts, tmp_path, monkeypatch):
+    from postloan.products import PRODUCTS
+
+    def broken(marts, scope, folder):
+        raise ValueError(f"磁盘已满 (disk_full)：{scope}")
+    monkeypatch.setitem(PRODUCTS, "workout", dataclasses.replace(PRODUCTS["workout"], extra_exports=broken))
+    side = ScopeFiles([("workout", "all")], {"workout": workout_marts}, lambda name: tmp_path / name, books=False,
+                      spent={})
+    side.start()
+    with pytest.raises(ValueError, match=r"磁盘已满 \(disk_full\)：all"):
+        side.finish()
+    assert not side._proc.is_alive()

@@ -23,11 +23,11 @@ def workout_marts(sample_duckdb):
 def test_the_forked_writer_returns_what_it_wrote(workout_marts, tmp_path):
     from postloan.products import PRODUCTS
     spent = {}
-    side = ScopeFiles([("workout", "all"), ("workout", "B100")], {"workout": workout_marts}, lambda name: tmp_path / name,
+    side = ScopeFiles(["workout"], ["B100", "all"], {"workout": workout_marts}, lambda name: tmp_path / name,
                       books=False, spent=spent)
     side.start()
     side.finish()
-    assert side._proc is not None and side._proc.exitcode == 0          # it ran in its own process
+    assert [p.exitcode for p, _, _ in side._procs] == [0]              # it ran in its own process
     out = side.results[("workout", "all")]
     assert [k for k, _ in out.files] == ["json", "xlsx"]
     figures = json.loads((tmp_path / "workout" / "all.json").read_text(encoding="utf-8"))
@@ -43,9 +43,30 @@ def test_a_failure_in_the_forked_writer_is_raised_with_its_message(workout_marts
     def broken(marts, scope, folder):
         raise ValueError(f"磁盘已满 (disk_full)：{scope}")
     monkeypatch.setitem(PRODUCTS, "workout", dataclasses.replace(PRODUCTS["workout"], extra_exports=broken))
-    side = ScopeFiles([("workout", "all")], {"workout": workout_marts}, lambda name: tmp_path / name, books=False,
+    side = ScopeFiles(["workout"], ["all"], {"workout": workout_marts}, lambda name: tmp_path / name, books=False,
                       spent={})
     side.start()
     with pytest.raises(ValueError, match=r"磁盘已满 \(disk_full\)：all"):
         side.finish()
-    assert not side._proc.is_alive()
+    assert not any(p.is_alive() for p, _, _ in side._procs)
+
+
+def test_two_workers_share_the_products_and_bind_each_book(sample_duckdb, workout_marts, tmp_path):
+    """Two products, two forked workers, books on: every scope's files and case book come back,
+    and each book holds its scope's cases (a bookmark per case)."""
+    import pikepdf
+    from data_connectors import load_extract
+    from postloan.products import PRODUCTS
+    extract = load_extract(str(sample_duckdb))
+    review = PRODUCTS["accountability"].build(extract, parse_period(extract.months()[-1]),
+                                              load_parameter_set(None, None, None))
+    marts = {"workout": workout_marts, "accountability": review}
+    side = ScopeFiles(["accountability", "workout"], ["all", "B100"], marts, lambda name: tmp_path / name, books=True,
+                      spent={})
+    side.start()
+    side.finish()
+    assert len(side._procs) == 2 and all(p.exitcode == 0 for p, _, _ in side._procs)
+    assert set(side.results) == {(n, s) for n in marts for s in ("all", "B100")}
+    for book, (name, scope) in side.book_paths.items():
+        with pikepdf.open(book) as pdf, pdf.open_outline() as outline:
+            assert len(list(outline.root)) == len(side.results[(name, scope)].cases) > 0, book

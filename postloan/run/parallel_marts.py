@@ -22,6 +22,7 @@ import time
 import traceback
 
 from postloan.products import PRODUCTS
+from postloan.run.forking import can_fork, die_with_parent
 
 WORKERS = 2
 
@@ -55,7 +56,7 @@ def build_all(names: list[str], extract, period, params, spent: dict, workers: i
         t = time.perf_counter()
         tasks[i]()
         spent["marts_prefetch"] = round(spent.get("marts_prefetch", 0.0) + time.perf_counter() - t, 2)
-    if workers < 2 or not tasks or "fork" not in mp.get_all_start_methods():
+    if workers < 2 or not tasks or not can_fork():
         for i in range(len(tasks)):
             prefetch(i)
         for name in first + then:
@@ -115,6 +116,7 @@ def _next(counter, n: int) -> int | None:
 
 def _child(tasks, counter, send, extract) -> None:
     """Take tasks until none is left; send the memo entries each added."""
+    die_with_parent()
     code = 0
     try:
         while (i := _next(counter, len(tasks))) is not None:

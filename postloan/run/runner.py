@@ -233,9 +233,7 @@ def run(req: RunRequest) -> Path:
         set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=extract.source,
                         fingerprint=fingerprint, code_version=code_version(),
                         parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
-        # the bank's scope first: it writes every case file, which then prints while the branches' files are written
-        pairs = sorted(((name, s) for name in req.products for s in scopes), key=lambda pair: pair[1] != "all")
-        side = ScopeFiles(pairs, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent)
+        side = ScopeFiles(req.products, scopes, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent)
         side.start()
         # 4 render
         jobs = []

@@ -1,12 +1,13 @@
 """The files of each product × scope that are drawn from the marts alone — the figures JSON,
 the Excel workbook, the case files and their books — written while the workbooks render.
 
-Rendering keeps the two kernels busy about half the time (they wait on each other's
-messages); the run's own process would idle meanwhile. These files need no rendered page,
-so a thread writes them alongside; the case files are printed as they are written (a
-background Chromium, `books.Binder`) and bound into each scope's book at the end. `finish`
-waits and raises the first failure; `stop` asks it to end after the file under way (a
-failed or interrupted run)."""
+The two render kernels leave part of the machine idle (they wait on the run's notebook
+clients), and after the render the kernels idle completely. These files need no rendered
+page, so two forked workers write them alongside, product by product; each prints its case
+files as they are written (a background Chromium, `books.Binder`) and binds each scope's
+book at the end. `finish` waits and raises the first failure; `stop` ends the workers (a
+failed or interrupted run).
+"""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -31,35 +32,53 @@ class ScopeOutputs:
 
 
 class ScopeFiles:
-    """Writes, for each (product, scope) in order, `<product>/<scope>.json` and the product's
-    extra exports into `folder(product)`; then, with `books`, prints each scope's case book
-    `<product>/<scope>_cases.pdf`. Times are added to `spent` (export_figures, export_files,
-    export_books).
+    """Writes, for each product and each of its scopes in order, `<product>/<scope>.json` and
+    the product's extra exports into `folder(product)`; then, with `books`, prints each scope's
+    case book `<product>/<scope>_cases.pdf`. Times are added to `spent` (export_figures,
+    export_files, export_books: summed over the workers).
 
-    The work runs in a forked process: it shares the marts without copying them, and its
-    Python does not hold the run's interpreter lock, which the render's notebook clients need
-    (as a thread it slowed the render by a fifth). Without fork, a thread does the same."""
+    The work runs in `workers` forked processes, which take whole products from a shared
+    counter (a product's case files are written by its bank-wide scope and bound by the same
+    process): they share the marts without copying them, and their Python does not hold the
+    run's interpreter lock, which the render's notebook clients need. Without fork, one thread
+    does the same."""
 
-    def __init__(self, pairs: list[tuple[str, str]], marts: dict, folder, books: bool, spent: dict):
-        self.pairs, self.marts, self.folder, self.books, self.spent = pairs, marts, folder, books, spent
+    def __init__(self, products: list[str], scopes: list[str], marts: dict, folder, books: bool, spent: dict,
+                 workers: int = 2):
+        # the largest marts first: the other worker takes the next product meanwhile
+        self.products = sorted(products, key=lambda n: -sum(len(t) for t in marts[n].tables.values()))
+        self.scopes = sorted(scopes, key=lambda s: s != "all")   # the bank's scope writes every case file first
+        self.marts, self.folder, self.books, self.spent, self.workers = marts, folder, books, spent, workers
         self.results: dict[tuple[str, str], ScopeOutputs] = {}
         self.book_paths: dict[Path, tuple[str, str]] = {}         # book -> (product, scope)
         self.error: BaseException | None = None
         self._halt = threading.Event()
-        self._proc = self._thread = self._recv = None
-        self._received = False
+        self._procs: list = []                  # (process, pipe, received)
+        self._thread = None
+        self._next = None
         self._lock = threading.Lock()           # the two render threads ask `failed` at once
 
     def start(self) -> None:
-        if can_fork():
+        if can_fork() and self.workers > 1:
             ctx = mp.get_context("fork")
-            self._recv, send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=self._child, args=(send,), name="postloan-files", daemon=True)
-            self._proc.start()
-            send.close()
+            self._next = ctx.Value("i", 0)
+            for k in range(min(self.workers, len(self.products))):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=self._child, args=(send,), name=f"postloan-files-{k + 1}", daemon=True)
+                proc.start()
+                send.close()
+                self._procs.append([proc, recv, False])
         else:
             self._thread = threading.Thread(target=self.work, name="scope-files", daemon=True)
             self._thread.start()
+
+    def _take(self) -> str | None:
+        if self._next is None:                  # the thread: every product in turn
+            return self.products.pop(0) if self.products else None
+        with self._next.get_lock():
+            i = self._next.value
+            self._next.value = i + 1
+        return self.products[i] if i < len(self.products) else None
 
     def _child(self, send) -> None:
         die_with_parent()
@@ -71,55 +90,59 @@ class ScopeFiles:
                 pickle.dumps(error)
             except Exception:                   # noqa: BLE001 (an exception that does not pickle: its text)
                 error = RuntimeError(f"{type(error).__name__}: {error}")
-        spent = {k: v for k, v in self.spent.items() if before.get(k) != v}
+        spent = {k: round(v - before.get(k, 0.0), 2) for k, v in self.spent.items() if before.get(k) != v}
         try:
             send.send_bytes(pickle.dumps((self.results, self.book_paths, spent, error)))
         finally:
             send.close()
             os._exit(0)
 
-    def failed(self) -> BaseException | None:
-        """The failure, if the work has already failed (without waiting)."""
-        with self._lock:
-            if self._proc is not None and not self._received and self._recv.poll():
-                self._receive()
-        return self.error
-
-    def _receive(self) -> None:
-        self._received = True
-        try:
-            results, book_paths, spent, error = pickle.loads(self._recv.recv_bytes())
-        except (EOFError, OSError):
-            self.error = RuntimeError(f"导出子进程意外退出 (export_failed)：退出码 {self._proc.exitcode}")
+    def _receive(self, entry, timeout: float | None = 0) -> None:
+        proc, recv, received = entry
+        if received or not recv.poll(timeout):
             return
+        entry[2] = True
+        try:
+            results, book_paths, spent, error = pickle.loads(recv.recv_bytes())
+        except (EOFError, OSError):
+            proc.join(5)
+            results, book_paths, spent = {}, {}, {}
+            error = RuntimeError(f"导出子进程意外退出 (export_failed)：退出码 {proc.exitcode}")
         self.results.update(results)
         self.book_paths.update(book_paths)
-        self.spent.update(spent)
-        self.error = error
+        for k, v in spent.items():
+            self.spent[k] = round(self.spent.get(k, 0.0) + v, 2)
+        if error is not None and self.error is None:
+            self.error = error
+
+    def failed(self) -> BaseException | None:
+        """The failure, if a worker has already failed (without waiting)."""
+        with self._lock:
+            for entry in self._procs:
+                self._receive(entry)
+        return self.error
 
     def stop(self) -> None:
-        """End now (a failed or interrupted run): the process is terminated (its Chromium with it),
-        the thread ends after the file under way."""
+        """End now (a failed or interrupted run): the processes are terminated (their Chromium with
+        them); the thread ends after the file under way."""
         self._halt.set()
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.terminate()
+        for proc, _, _ in self._procs:
+            if proc.is_alive():
+                proc.terminate()
 
     def join(self, timeout: float | None = None) -> None:
-        if self._proc is not None:
-            with self._lock:
-                if not self._received and self._recv.poll(timeout):
-                    self._receive()
-            self._proc.join(timeout)
-        elif self._thread is not None:
+        with self._lock:
+            for entry in self._procs:
+                self._receive(entry, timeout)
+                entry[0].join(timeout)
+        if self._thread is not None:
             self._thread.join(timeout)
 
     def finish(self) -> None:
         """Wait for every file and book; raise the first failure."""
         self.join()
-        with self._lock:
-            if self._proc is not None and not self._received:
-                self._receive()
         if self.error is not None:
+            self.stop()
             raise self.error
 
     def _timed(self, key: str, t: float) -> None:
@@ -127,29 +150,16 @@ class ScopeFiles:
 
     def work(self) -> None:
         binder = Binder() if self.books else None     # case files print while the other files are written
+        done = []
         try:
-            for name, scope in self.pairs:
-                if self._halt.is_set():
-                    return
-                product, folder = PRODUCTS[name], Path(self.folder(name))
-                folder.mkdir(parents=True, exist_ok=True)
-                out = ScopeOutputs()
-                t = time.perf_counter()
-                json_path = folder / f"{scope}.json"
-                write_figures(product.figures(self.marts[name], scope), json_path)
-                out.files.append(("json", json_path))
-                self._timed("export_figures", t)
-                if product.extra_exports:
-                    t = time.perf_counter()
-                    extra = product.extra_exports(self.marts[name], scope, folder)
-                    self._timed("export_files", t)
-                    out.cases = [p for kind, p in extra if kind == "case"]
-                    out.files += [(kind, p) for kind, p in extra if kind != "case"]
-                    if binder is not None:
-                        binder.add(out.cases)
-                self.results[(name, scope)] = out
+            while (name := self._take()) is not None:
+                for scope in self.scopes:
+                    if self._halt.is_set():
+                        return
+                    self.results[(name, scope)] = out = self._write(name, scope, binder)
+                    done.append((name, scope, out))
             books = {}
-            for (name, scope), out in self.results.items():
+            for name, scope, out in done:
                 if out.cases and self.books:
                     book = Path(self.folder(name)) / f"{scope}_cases.pdf"
                     books[book] = out.cases
@@ -158,18 +168,27 @@ class ScopeFiles:
                 t = time.perf_counter()
                 binder.finish(books)
                 self._timed("export_books", t)
-        except BaseException as exc:            # noqa: BLE001 (raised in the runner's thread by join)
+        except BaseException as exc:            # noqa: BLE001 (raised in the runner's thread by finish)
             self.error = exc
         finally:
             if binder is not None:
                 binder.close()
 
-    def stop(self) -> None:
-        """End after the file under way (the books, once begun, finish: Chromium is not interrupted)."""
-        self._halt.set()
-
-    def finish(self) -> None:
-        """Wait for every file and book; raise the first failure."""
-        self.join()
-        if self.error is not None:
-            raise self.error
+    def _write(self, name: str, scope: str, binder) -> ScopeOutputs:
+        product, folder = PRODUCTS[name], Path(self.folder(name))
+        folder.mkdir(parents=True, exist_ok=True)
+        out = ScopeOutputs()
+        t = time.perf_counter()
+        json_path = folder / f"{scope}.json"
+        write_figures(product.figures(self.marts[name], scope), json_path)
+        out.files.append(("json", json_path))
+        self._timed("export_figures", t)
+        if product.extra_exports:
+            t = time.perf_counter()
+            extra = product.extra_exports(self.marts[name], scope, folder)
+            self._timed("export_files", t)
+            out.cases = [p for kind, p in extra if kind == "case"]
+            out.files += [(kind, p) for kind, p in extra if kind != "case"]
+            if binder is not None:
+                binder.add(out.cases)
+        return out

@@ -125,6 +125,10 @@ def full_cycle(size: str, extra: list[str], keep: Path) -> None:
     print("  within: " + "   ".join(f"{k} {v:.1f} s" for k, v in t.items() if "_" in k))
     print(f"  outputs {len(m['outputs']):,} ({', '.join(f'{k} {n:,}' for k, n in sorted(kinds.items()))}); "
           f"PDF pages printed {pages:,}")
+    pushed = m["source"].get("computed_in_source")
+    if pushed:
+        print(f"  computed in the source: loan_month {pushed['loan_month_rows']:,} rows, fetched {pushed['rows_fetched']:,} "
+              f"rows and {pushed['aggregate_rows']:,} sums")
     print(f"  target: ≤ {300 if size == 'large' else 50} s wall, ≤ 2,048 MiB peak\n", flush=True)
 
 

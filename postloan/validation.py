@@ -255,6 +255,25 @@ def check_extract(raw: RawExtract) -> tuple[dict[str, pd.DataFrame], list[Violat
     return tables, out
 
 
+def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """values.isin(allowed) as a boolean array, in Arrow's C++ when both columns convert (pandas'
+    isin of an Arrow string column builds a Python list of every allowed value: half of the
+    validation's time on 5 million loan-month rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        column = pa.array(values, from_pandas=True)
+        value_set = pa.array(allowed.drop_duplicates(), from_pandas=True)
+        if value_set.type != column.type:
+            kinds = (pa.types.is_string, pa.types.is_large_string), (pa.types.is_timestamp,), (pa.types.is_date,)
+            if not any(any(k(column.type) for k in kind) and any(k(value_set.type) for k in kind) for kind in kinds):
+                return values.isin(allowed).to_numpy()        # a text key against a number: pandas decides
+            value_set = value_set.cast(column.type)           # the same kind, another width or unit
+        return pc.is_in(column, value_set=value_set).to_numpy(zero_copy_only=False).astype(bool)
+    except (pa.ArrowException, TypeError, ValueError):
+        return values.isin(allowed).to_numpy()
+
+
 def _check_references(tables, checks):
     for name, spec in C.TABLES.items():
         if name not in tables:
@@ -266,7 +285,7 @@ def _check_references(tables, checks):
             if ref_table not in tables:
                 continue
             values = tables[name][col.name]
-            missing = values.notna().to_numpy() & ~values.isin(tables[ref_table][ref_col].dropna()).to_numpy()
+            missing = values.notna().to_numpy() & ~_isin(values, tables[ref_table][ref_col].dropna())
             if missing.any():
                 checks[name].add("missing_reference", np.flatnonzero(missing), col.name,
                                  values.to_numpy(dtype=object)[missing], f"在表 {ref_table} 的 {ref_col} 中找不到")

@@ -94,3 +94,22 @@ def test_keys_references_and_rules_name_real_columns():
         assert {rule.later, rule.earlier} <= set(C.TABLES[rule.table].column_names)
     for rule in C.REQUIRED_WHEN:
         assert {rule.column, rule.when_column} <= set(C.TABLES[rule.table].column_names)
+
+
+def test_reference_lookup_in_arrow_answers_as_pandas_isin():
+    """The reference check's set lookup (validation._isin, in Arrow) gives pandas' isin answer for
+    Arrow strings, Python strings, dates, integers and missing values."""
+    import numpy as np
+    import pandas as pd
+    from postloan.validation import _isin
+    cases = [
+        (pd.Series(["L1", "L2", None, "L4", "L1"], dtype="string[pyarrow]"), pd.Series(["L1", "L4", "L9"], dtype="string[pyarrow]")),
+        (pd.Series(["L1", "L2", None], dtype=object), pd.Series(["L2"], dtype="string[pyarrow]")),
+        (pd.Series(pd.to_datetime(["2026-01-31", None, "2026-02-28"])), pd.Series(pd.to_datetime(["2026-02-28"]))),
+        (pd.Series([1, 2, 3]), pd.Series([3, 4])),
+        (pd.Series(["1", "2"], dtype=object), pd.Series([1, 2])),          # types that do not convert: pandas' answer
+    ]
+    for values, allowed in cases:
+        expected = values.isin(allowed).to_numpy()
+        got = _isin(values, allowed)
+        assert got.dtype == bool and np.array_equal(got, expected), (values.tolist(), allowed.tolist(), got, expected)

@@ -338,7 +338,7 @@ def run(req: RunRequest) -> Path:
     except BaseException as exc:
         if printer is not None:
             printer.abandon()
-        if side is not None:            # ends after the file under way; books being printed are left to finish
+        if side is not None:            # the forked writers are terminated (their Chromium with them)
             side.stop()
             side.join(timeout=60)
         failed = Path(req.out) / ".failed" / month / run_id

@@ -32,8 +32,8 @@ def _meeting_reads(period, params):
 
 def _scorecard_reads(period, params):
     from data_connectors.in_source import Needs
-    periods = [period.previous(k) for k in range(params.scorecard.trend_periods)]
-    return Needs(set().union(*(_period_reads(p).months for p in periods)))
+    from postloan.scorecard.build import trend_periods
+    return Needs(set().union(*(_period_reads(p).months for p in trend_periods(period, params.scorecard))))
 
 
 def _meeting_build(extract, period, params):
@@ -61,13 +61,13 @@ def _scorecard_build(extract, period, params):
 def _review_tasks(extract, periods, params) -> dict:
     """The accountability review of each period, once per run (keyed so that two products share it)."""
     from postloan.accountability.build import build_accountability_marts
-    months = set(extract.months())
     return {("accountability_review", p.label): (lambda p=p: build_accountability_marts(
-        extract, p, params.policy, params.calendar, params.accountability)) for p in periods if p.last_month in months}
+        extract, p, params.policy, params.calendar, params.accountability)) for p in periods}
 
 
 def _scorecard_prefetch(extract, period, params) -> dict:
-    return _review_tasks(extract, [period.previous(k) for k in range(params.scorecard.trend_periods)], params)
+    from postloan.scorecard.build import trend_periods
+    return _review_tasks(extract, trend_periods(period, params.scorecard, extract.months()), params)
 
 
 def _accountability_prefetch(extract, period, params) -> dict:

@@ -35,14 +35,22 @@ def _officers(ctx: MonthContext, cfg: ScorecardConfig, period: Period) -> pd.Dat
                 "leave_date", "book_type", "customers_held"]].reset_index(drop=True)
 
 
+def trend_periods(period: Period, cfg: ScorecardConfig, months=None) -> list[Period]:
+    """The periods the scorecards score, oldest first, ending with `period`: `cfg.trend_periods` of
+    them, those whose last month the extract holds when `months` is given (at least `period`)."""
+    periods = [period.previous(k) for k in reversed(range(cfg.trend_periods))]
+    if months is None:
+        return periods
+    held = set(months)
+    return [p for p in periods if p.last_month in held] or [period]
+
+
 def build_scorecard_marts(extract: Extract, period: Period, policy: Policy, calendar: WorkCalendar,
                           cfg: ScorecardConfig, review_cfg=None, recovery_targets: dict[str, float] | None = None) -> Marts:
     """`review_cfg`: the accountability policy whose review the scorecards read (default: the file's);
     `recovery_targets`: officer_id -> yuan per month (parameters/recovery_targets.csv; flat default otherwise)."""
-    months = set(extract.months())
     ctx = MonthContext(extract, period.last_month, policy, calendar)
-    periods = [period.previous(k) for k in reversed(range(cfg.trend_periods))]
-    periods = [p for p in periods if p.last_month in months] or [period]
+    periods = trend_periods(period, cfg, extract.months())
     dated = build_dated_duties(ctx, periods[0].start, period.end, cfg.inspection_quality_points)
     all_ind, all_tot, main_cases = [], [], None
     for p in periods:

@@ -109,15 +109,11 @@ def _accountability_files(marts, scope, folder: Path):
 
 
 def _meeting_render(run_dir, scope, item):
-    from IPython.display import HTML, display
-    from postloan.present import meeting_pack as mp
+    """The run's own page (its executed workbook), with the scope's 明细表 to download: the
+    dashboard shows what the meeting was given, drawn once by the run."""
+    from postloan.dashboards.published_page import show_page
     from postloan.present.pack_appendix import download_link
-    pack = mp.load_pack(run_dir, scope)
-    mp.show_header(pack)
-    display(HTML(download_link(run_dir, scope)))
-    for key, title in mp.SECTIONS:
-        display(HTML(f'<h2 class="pl">{title}</h2>'))
-        getattr(mp, f"show_{key}")(pack)
+    show_page(Path(run_dir) / "meeting_pack" / f"{scope}.ipynb", after_first=download_link(run_dir, scope))
 
 
 def _scorecard_render(run_dir, scope, item):
@@ -233,7 +229,7 @@ class Product:
 PRODUCTS = {
     "meeting_pack": Product("meeting_pack", "贷后管理例会材料", "meeting_pack.ipynb", MeetingPackParams, ("month",),
                             _meeting_build, _meeting_figures, _meeting_files, render=_meeting_render,
-                            presenter="postloan.present.meeting_pack", loan_month_reads=_meeting_reads),
+                            presenter="postloan.dashboards.published_page", loan_month_reads=_meeting_reads),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
                           ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,
                           _scorecard_parts, _scorecard_render, Item("officer", "客户经理", "全部（排名表）", _scorecard_items),

@@ -83,8 +83,8 @@ def _render(product: str, run_dir: str, scope: str, item: str = "") -> None:
 def _scope_options(product: str, run_dir: str, scopes: list[str]) -> list[tuple[str, str]]:
     """(Chinese name, code) of each published scope: 全行, 杭州分行, …"""
     from postloan.marts.scope import scope_name
-    from postloan.present.loading import product_marts
-    branches = product_marts(run_dir, product, scopes[0])["branches"]
+    from postloan.present.loading import product_branches
+    branches = product_branches(run_dir, product)
     return [(scope_name(branches, s), s) for s in scopes]
 
 

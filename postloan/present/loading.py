@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
+
 from postloan.marts.build import Marts, load_marts
 from postloan.marts.scope import list_scopes
 
@@ -16,6 +18,17 @@ class ScopeError(ValueError):
 @lru_cache(maxsize=8)
 def _cached(run_dir: str, product: str) -> Marts:
     return load_marts(Path(run_dir) / "marts" / product)
+
+
+@lru_cache(maxsize=32)
+def _branches(run_dir: str, product: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(run_dir) / "marts" / product / "branches.parquet")
+
+
+def product_branches(run_dir, product: str) -> pd.DataFrame:
+    """The branches of a run's product marts, read alone (a selector's scope names need no
+    other table)."""
+    return _branches(str(Path(run_dir).resolve()), product)
 
 
 def product_marts(run_dir, product: str, scope: str) -> Marts:

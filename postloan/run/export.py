@@ -66,9 +66,15 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
 _OUTPUT = ('<div class="output_area">\n<div class="{kind} output_subarea">{content}</div>\n</div>\n')
 
 
-def _fast_body(nb) -> str | None:
+def markdown_html(source: str) -> str:
+    """A markdown cell as the published page writes it (nbconvert's renderer, written as HTML);
+    the dashboards show a published page's headings through the same function."""
     from nbconvert.exporters.html import IPythonRenderer
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
+    return _as_html(MarkdownWithMath(renderer=IPythonRenderer(escape=False, anchor_link_text="")).render(source))
+
+
+def _fast_body(nb) -> str | None:
     out = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
@@ -79,7 +85,7 @@ def _fast_body(nb) -> str | None:
         if cell.cell_type == "markdown":
             if cell.get("attachments"):
                 return None
-            md = _as_html(MarkdownWithMath(renderer=IPythonRenderer(escape=False, anchor_link_text="")).render(cell.source))
+            md = markdown_html(cell.source)
             out.append(f'<div class="cell border-box-sizing text_cell rendered{tag_cls}"{cid}><div class="inner_cell">\n'
                        f'<div class="text_cell_render border-box-sizing rendered_html">\n{md}\n</div>\n</div>\n</div>\n')
             continue

@@ -187,6 +187,7 @@ class ScopeFiles:
             t = time.perf_counter()
             extra = product.extra_exports(self.marts[name], scope, folder)
             self._timed("export_files", t)
+            self._timed(f"export_files.{name}", t)     # by product, in the manifest and the benchmark
             out.cases = [p for kind, p in extra if kind == "case"]
             out.files += [(kind, p) for kind, p in extra if kind != "case"]
             if binder is not None:

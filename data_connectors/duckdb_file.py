@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from data_connectors import in_source
 from postloan.contract import TABLES
@@ -17,6 +18,27 @@ label = "DuckDB 文件"
 
 def accepts(source: str) -> bool:
     return "://" not in source and Path(source).suffix.lower() in (".duckdb", ".ddb")
+
+
+CHUNK_VECTORS = 100      # rows per piece: 100 DuckDB vectors of 2,048
+
+
+def fetch_frame(result) -> pd.DataFrame:
+    """A query's rows as one DataFrame, fetched in pieces of ~200,000 rows: DuckDB then holds one
+    piece at a time instead of the whole result beside its copy (large sample bank, loan_month:
+    peak 3.0 -> 1.5 GB, 5.2 -> 3.6 s). The same frame as `fetchdf()` (tests/test_contract.py)."""
+    pieces = []
+    while len(piece := result.fetch_df_chunk(CHUNK_VECTORS)):
+        pieces.append(piece)
+    if len(pieces) <= 1:
+        return pieces[0] if pieces else result.fetchdf()
+    for column in pieces[0].columns:      # a piece where a column is all null types it `object`
+        if len({p[column].dtype for p in pieces}) > 1:
+            typed = next((p[column].dtype for p in pieces if p[column].notna().any()), None)
+            for i, p in enumerate(pieces):
+                if typed is not None and p[column].dtype != typed and p[column].isna().all():
+                    pieces[i] = p.assign(**{column: p[column].astype(typed)})
+    return pd.concat(pieces, ignore_index=True)
 
 
 def read(source: str, compute_in_source=None, **_options) -> RawExtract:
@@ -44,7 +66,7 @@ def read(source: str, compute_in_source=None, **_options) -> RawExtract:
                     continue              # read below: checked and narrowed in the database
             select = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
             order = ", ".join('"' + cols[k] + '"' for k in spec.key if k in cols) or "1"
-            frame = con.execute(f'SELECT {select} FROM "{actual}" ORDER BY {order}').fetchdf()
+            frame = fetch_frame(con.execute(f'SELECT {select} FROM "{actual}" ORDER BY {order}'))
             tables[table] = RawTable(frame, first_row=None)
         if compute_in_source and {"loan_month", "loans", "customers"} <= set(in_db):
             tables["loan_month"], info, problems = in_source.read_loan_month(

@@ -88,3 +88,24 @@ def test_gbk_text_after_a_long_ascii_head_is_detected(tmp_path):
 def test_unknown_source_form_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match="unknown_source"):
         connector_for(str(tmp_path / "nothing.parquet"))
+
+
+def test_duckdb_rows_fetched_in_pieces_equal_one_fetch(tmp_path, monkeypatch):
+    """The DuckDB connector reads each table in pieces (memory); the frame is the very frame of
+    one `fetchdf()`, dtypes included, also when a column is null in a whole piece."""
+    import duckdb
+    from data_connectors import duckdb_file
+    monkeypatch.setattr(duckdb_file, "CHUNK_VECTORS", 1)           # pieces of 2,048 rows
+    db = tmp_path / "pieces.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("""CREATE TABLE t AS SELECT i, 'x' || i AS s, DATE '2024-01-01' + (i % 300)::INT AS d,
+                       CASE WHEN i >= 4096 THEN i * 1.25 END AS a, CASE WHEN i < 2048 THEN NULL ELSE 'y' END AS late,
+                       i % 2 = 0 AS b, TIMESTAMP '2024-01-01 08:00' + INTERVAL (i) MINUTE AS ts
+                       FROM range(5000) r(i)""")
+        sql = "SELECT * FROM t ORDER BY i"
+        whole = con.execute(sql).fetchdf()
+        pieces = duckdb_file.fetch_frame(con.execute(sql))
+        assert len(whole) == 5000
+        pd.testing.assert_frame_equal(pieces, whole, check_exact=True)
+        empty = duckdb_file.fetch_frame(con.execute("SELECT * FROM t WHERE i < 0"))
+        pd.testing.assert_frame_equal(empty, con.execute("SELECT * FROM t WHERE i < 0").fetchdf())

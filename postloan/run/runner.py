@@ -23,6 +23,7 @@ import nbformat
 import papermill
 
 from postloan.marts.build import freeze_marts
+from postloan.memory import release_memory
 from postloan.present.excel import clear_run_context, set_run_context
 from postloan.marts.scope import list_scopes, scope_name
 from postloan.periods import parse_period
@@ -230,7 +231,17 @@ def run(req: RunRequest) -> Path:
         mark("marts")
         # the figures, workbooks and case books of each scope, drawn from the marts: written alongside the render
         fingerprint = extract_fingerprint(extract.tables)
-        set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=extract.source,
+        source = {"description": extract.source, "carrier": extract.carrier,
+                  "fingerprint": fingerprint, "computed_in_source": None if extract.in_source is None else {
+                      "loan_month_rows": extract.in_source.rows_in_source,
+                      "rows_fetched": extract.in_source.rows_fetched,
+                      "aggregate_rows": extract.in_source.aggregate_rows}}
+        branches = extract["branches"]
+        # the marts hold all the pages need: the extract (and its memo) goes before the workers fork
+        # and the kernels start (postloan.memory)
+        extract = None
+        release_memory()
+        set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=source["description"],
                         fingerprint=fingerprint, code_version=code_version(),
                         parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
         side = ScopeFiles(req.products, scopes, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent)
@@ -250,7 +261,7 @@ def run(req: RunRequest) -> Path:
             product = PRODUCTS[name]
             nb_out = _notebook_path(tmp / name, s, part)
             nb_out.parent.mkdir(parents=True, exist_ok=True)
-            _say(f"      {name} · {s} {scope_name(extract['branches'], s)}{f' 第 {part} 册' if part else ''}"
+            _say(f"      {name} · {s} {scope_name(branches, s)}{f' 第 {part} 册' if part else ''}"
                  f"（{i}/{len(jobs)}）")
             params = {**runtime_placeholders(product, month, s, str(tmp.resolve())), **settings[name]}
             if part:
@@ -276,7 +287,7 @@ def run(req: RunRequest) -> Path:
             nb = nbformat.read(nb_out, as_version=4)
             _strip_run_paths(nb, tmp)
             nbformat.write(nb, nb_out)
-            title = (f"{scope_name(extract['branches'], s)} {PRODUCTS[name].label}（{month}）"
+            title = (f"{scope_name(branches, s)} {PRODUCTS[name].label}（{month}）"
                      + (f" 第 {part} 册" if part else ""))
             html_path = nb_out.with_suffix(".html")
             with part_of("export_html"):
@@ -317,11 +328,7 @@ def run(req: RunRequest) -> Path:
             "suite": "postloan", "month": month, "period": {"label": period.label, "kind": period.kind,
                                                             "start": str(period.start.date()),
                                                             "end": str(period.end.date())}, "run_id": run_id,
-            "source": {"description": extract.source, "carrier": extract.carrier,
-                       "fingerprint": fingerprint, "computed_in_source": None if extract.in_source is None else {
-                           "loan_month_rows": extract.in_source.rows_in_source,
-                           "rows_fetched": extract.in_source.rows_fetched,
-                           "aggregate_rows": extract.in_source.aggregate_rows}},
+            "source": source,
             "code_version": code_version(), "python": sys.version.split()[0], "packages": package_versions(),
             "parameter_files": parameter_files,
             "parameters": {"products": req.products, "scopes": scopes, "workbooks": settings,

@@ -182,6 +182,7 @@ def run(req: RunRequest) -> Path:
     if req.compute_in_source:
         options["compute_in_source"] = _reads(req, params)
     extract = load_extract(req.source, **options)
+    release_memory()                  # what the read and the checks freed (postloan.memory)
     if extract.in_source is not None:
         i = extract.in_source
         _say(f"      在数据库内计算 (compute_in_source)：loan_month 共 {i.rows_in_source:,} 行，读取 {i.rows_fetched:,} 行"

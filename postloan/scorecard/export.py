@@ -34,22 +34,32 @@ def page_sets(m: Marts, scope: str, per_set: int) -> list[list[str]]:
     return [ids[i:i + per_set] for i in range(0, len(ids), per_set)] or [[]]
 
 
+def _rows(frame: pd.DataFrame, columns: list[str]):
+    """The rows of `frame` as tuples of the values `itertuples` gives, read column by column
+    (itertuples indexes every column of every small frame: 7 s for the bank's 4,000 officers)."""
+    return zip(*(list(frame[c]) for c in columns))
+
+
 def scorecard_figures(m: Marts, scope: str) -> dict:
     t = _current(m, "scorecard_totals", scope).sort_values("officer_id")
     ind = _current(m, "scorecard_indicators", scope)
-    by_officer = {k: g for k, g in ind.groupby("officer_id", sort=False)}
+    by_officer: dict = {}
+    for officer_id, iid, value, score, cases, status, weight in _rows(
+            ind, ["officer_id", "indicator_id", "value", "score", "cases", "status", "effective_weight"]):
+        by_officer.setdefault(officer_id, {})[iid] = {"value": _num(value), "score": _num(score), "cases": int(cases),
+                                                      "status": status, "effective_weight": _num(weight)}
     officers = []
-    for r in t.itertuples():
-        rows = by_officer.get(r.officer_id, ind.iloc[:0])
+    for (officer_id, name, branch_id, role, period, weighted, deductions, total, grade, veto, rank_branch, rank_role,
+         peer_median, present_days) in _rows(t, ["officer_id", "name", "branch_id", "role", "period", "weighted_score",
+                                                  "deductions", "total_score", "grade", "veto", "rank_branch",
+                                                  "rank_role", "peer_median", "present_days"]):
         officers.append({
-            "officer_id": r.officer_id, "name": r.name, "branch_id": r.branch_id, "role": r.role, "period": r.period,
-            "indicators": {i.indicator_id: {"value": _num(i.value), "score": _num(i.score), "cases": int(i.cases),
-                                            "status": i.status, "effective_weight": _num(i.effective_weight)}
-                           for i in rows.itertuples()},
-            "weighted_score": _num(r.weighted_score), "deductions": _num(r.deductions),
-            "total_score": _num(r.total_score), "grade": r.grade, "veto": r.veto or None,
-            "rank_branch": _num(r.rank_branch), "rank_role": _num(r.rank_role),
-            "peer_median": _num(r.peer_median), "present_days": _num(r.present_days)})
+            "officer_id": officer_id, "name": name, "branch_id": branch_id, "role": role, "period": period,
+            "indicators": by_officer.get(officer_id, {}),
+            "weighted_score": _num(weighted), "deductions": _num(deductions),
+            "total_score": _num(total), "grade": grade, "veto": veto or None,
+            "rank_branch": _num(rank_branch), "rank_role": _num(rank_role),
+            "peer_median": _num(peer_median), "present_days": _num(present_days)})
     return {"period": m.month, "scope": scope, "officers": officers}
 
 

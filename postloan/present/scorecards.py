@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
+from postloan.frame_rows import row_values
 from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
@@ -98,16 +99,18 @@ def show_ranking(book: ScorecardBook):
 
 
 def _indicator_table(book, ind: pd.DataFrame) -> str:
-    rows = []
-    for r in ind.itertuples():
-        show = (lambda v, d: f"{v:.{d}f} 分") if r.unit == "points" else (lambda v, d: fmt.pct(v, 2 if abs(v) < 0.01 else d))
-        value = "—" if pd.isna(r.value) else show(r.value, 1)
-        target = ("≤ " if r.direction == "lower_better" else "") + show(r.target, 0)
-        ev = f"{int(r.cases)}" + ("" if pd.isna(r.ok_cases) else f"（达标 {int(r.ok_cases)}）")
-        score = "样本不足" if r.status != "scored" else f"{r.score:.1f}"
-        weight = f"{r.weight:.0f}%" + ("" if r.status != "scored" else f" → {r.effective_weight * 100:.1f}%")
-        rows.append({"name": r.indicator_name, "value": value, "target": target, "score": score, "weight": weight, "ev": ev})
-    return table(pd.DataFrame(rows), [("name", "指标", None), ("value", "实际值", None), ("target", "目标", None),
+    out = []
+    for name, unit, value, direction, target, cases, ok_cases, status, score, weight, effective in row_values(ind, [
+            "indicator_name", "unit", "value", "direction", "target", "cases", "ok_cases", "status", "score", "weight",
+            "effective_weight"]):
+        show = (lambda v, d: f"{v:.{d}f} 分") if unit == "points" else (lambda v, d: fmt.pct(v, 2 if abs(v) < 0.01 else d))
+        shown = "—" if pd.isna(value) else show(value, 1)
+        goal = ("≤ " if direction == "lower_better" else "") + show(target, 0)
+        ev = f"{int(cases)}" + ("" if pd.isna(ok_cases) else f"（达标 {int(ok_cases)}）")
+        points = "样本不足" if status != "scored" else f"{score:.1f}"
+        weights = f"{weight:.0f}%" + ("" if status != "scored" else f" → {effective * 100:.1f}%")
+        out.append({"name": name, "value": shown, "target": goal, "score": points, "weight": weights, "ev": ev})
+    return table(pd.DataFrame(out), [("name", "指标", None), ("value", "实际值", None), ("target", "目标", None),
                                       ("score", "得分", None), ("weight", "权重（重新分配后）", None), ("ev", "样本数", None)])
 
 

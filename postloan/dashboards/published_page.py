@@ -14,9 +14,9 @@ from postloan.run.export import WORKBENCH_ONLY, markdown_html
 _SHOWN = ("display_data", "execute_result")     # a stream or an error is not part of a page
 
 
-def page_outputs(path: Path) -> list[tuple[str, list[dict]]]:
-    """(cell type, display bundles) of each published cell of an executed workbook: a markdown
-    cell as the page writes it, a code cell's displayed outputs as they were displayed."""
+def page_outputs(path: Path) -> list[list[dict]]:
+    """The display bundles of each published cell of an executed workbook: a markdown cell as
+    the page writes it, a code cell's displayed outputs as they were displayed."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     cells = []
     for cell in nb["cells"]:
@@ -24,13 +24,12 @@ def page_outputs(path: Path) -> list[tuple[str, list[dict]]]:
             continue
         if cell["cell_type"] == "markdown":
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            cells.append(("markdown", [{"data": {"text/html": f'<div class="pl">{markdown_html(source)}</div>'},
-                                        "metadata": {}}]))
+            cells.append([{"data": {"text/html": f'<div class="pl">{markdown_html(source)}</div>'}, "metadata": {}}])
         elif cell["cell_type"] == "code":
             shown = [{"data": o["data"], "metadata": o.get("metadata", {})}
                      for o in cell.get("outputs", []) if o.get("output_type") in _SHOWN]
             if shown:
-                cells.append(("code", shown))
+                cells.append(shown)
     return cells
 
 
@@ -44,7 +43,7 @@ def show_page(path: Path, after_first: str = "") -> None:
         if html:
             display(HTML("".join(html)))
             html.clear()
-    for i, (_, bundles) in enumerate(page_outputs(path)):
+    for i, bundles in enumerate(page_outputs(path)):
         for b in bundles:
             if "text/html" in b["data"]:
                 h = b["data"]["text/html"]

@@ -26,18 +26,17 @@ CHUNK_VECTORS = 100      # rows per piece: 100 DuckDB vectors of 2,048
 def fetch_frame(result) -> pd.DataFrame:
     """A query's rows as one DataFrame, fetched in pieces of ~200,000 rows: DuckDB then holds one
     piece at a time instead of the whole result beside its copy (large sample bank, loan_month:
-    peak 3.0 -> 1.5 GB, 5.2 -> 3.6 s). The same frame as `fetchdf()` (tests/test_contract.py)."""
+    peak 3.0 -> 1.5 GB, 5.2 -> 3.6 s). The same frame as `fetchdf()` (tests/test_carriers.py)."""
     pieces = []
     while len(piece := result.fetch_df_chunk(CHUNK_VECTORS)):
         pieces.append(piece)
     if len(pieces) <= 1:
         return pieces[0] if pieces else result.fetchdf()
     for column in pieces[0].columns:      # a piece where a column is all null types it `object`
-        if len({p[column].dtype for p in pieces}) > 1:
-            typed = next((p[column].dtype for p in pieces if p[column].notna().any()), None)
-            for i, p in enumerate(pieces):
-                if typed is not None and p[column].dtype != typed and p[column].isna().all():
-                    pieces[i] = p.assign(**{column: p[column].astype(typed)})
+        typed = next((p[column].dtype for p in pieces if p[column].notna().any()), None)
+        for i, p in enumerate(pieces):
+            if typed is not None and p[column].dtype != typed and p[column].isna().all():
+                pieces[i] = p.assign(**{column: p[column].astype(typed)})
     return pd.concat(pieces, ignore_index=True)
 
 

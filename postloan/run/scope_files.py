@@ -35,7 +35,7 @@ class ScopeFiles:
     """Writes, for each product and each of its scopes in order, `<product>/<scope>.json` and
     the product's extra exports into `folder(product)`; then, with `books`, prints each scope's
     case book `<product>/<scope>_cases.pdf`. Times are added to `spent` (export_figures,
-    export_files, export_books: summed over the workers).
+    export_files and export_files.<product>, export_books: summed over the workers).
 
     The work runs in `workers` forked processes, which take whole products from a shared
     counter (a product's case files are written by its bank-wide scope and bound by the same

@@ -13,7 +13,8 @@ from typing import Callable
 import pandas as pd
 from pydantic import BaseModel
 
-from postloan.run.params import AccountabilityParams, MeetingPackParams, ScorecardParams, WorkoutParams
+from postloan.run.params import (AccountabilityParams, MeetingPackParams, ScorecardParams, WorkoutParams,
+                                 run_settings)
 
 
 def _period_reads(period, params=None):
@@ -118,12 +119,12 @@ def _meeting_render(run_dir, scope, item):
 
 def _scorecard_render(run_dir, scope, item):
     from postloan.present import scorecards as sc
-    book = sc.load_scorecards(run_dir, scope)
+    book = sc.load_scorecards(run_dir, scope, run_settings(PRODUCTS["scorecards"], run_dir).top_n)
     if item:                             # one officer's page; the cached marts stay whole
         from postloan.marts.build import Marts
         tables = dict(book.marts.tables)
         tables["scorecard_totals"] = tables["scorecard_totals"].query("officer_id == @item")
-        sc.show_officer_pages(sc.ScorecardBook(Marts(book.marts.month, tables), scope))
+        sc.show_officer_pages(sc.ScorecardBook(Marts(book.marts.month, tables), scope, book.top_n))
     else:
         sc.show_ranking(book)
 
@@ -179,7 +180,7 @@ def _workout_render(run_dir, scope, item):
     if item:
         wk.show_case(marts, item)
     else:
-        wk.show_book(marts, scope, top_n=50)
+        wk.show_book(marts, scope, run_settings(PRODUCTS["workout"], run_dir).top_n)
 
 
 def _workout_items(run_dir, scope):

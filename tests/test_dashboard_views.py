@@ -1,5 +1,6 @@
-"""The meeting pack's dashboard view is the run's own published page (its executed workbook),
-not a second drawing: it shows what the PDF shows, with the run's workbook parameters."""
+"""A dashboard shows a run's view with the run's own workbook parameters, never the workbook's
+defaults: the meeting pack's view is the run's own published page (its executed workbook);
+the scorecards and the workout book list as many rows as the run's parameter files said."""
 from __future__ import annotations
 
 import json
@@ -32,10 +33,10 @@ def wan_run(tmp_path_factory, sample_duckdb) -> Path:
     return next((work / "out").glob("*/run-*"))
 
 
-def _view_html(run_dir: Path, scope: str) -> str:
+def _view_html(run_dir: Path, scope: str, product: str = "meeting_pack", item: str = "") -> str:
     from postloan.dashboards import app
     InteractiveShell.instance()               # the kernel's display machinery, as in a Voila kernel
-    outputs = app._rendered("meeting_pack", str(run_dir), scope, "")
+    outputs = app._rendered(product, str(run_dir), scope, item)
     return "".join(o["data"].get("text/html", "") for o in outputs)
 
 
@@ -67,3 +68,40 @@ def test_the_view_holds_every_table_and_heading_of_the_published_html(wan_run):
         assert found >= 0, h
         at = found
     assert len(view) >= len(body)
+
+
+@pytest.fixture(scope="module")
+def short_lists_run(tmp_path_factory, sample_duckdb) -> Path:
+    """Scorecards and workout book run with short lists: 2 unmet duties on an officer's page
+    (the workbook's default is 8) and 3 rows per workout register (default 30)."""
+    from postloan.paths import parameters_dir
+    work = tmp_path_factory.mktemp("short")
+    params = work / "parameters"
+    shutil.copytree(parameters_dir(), params)
+    for name, old, new in (("scorecards", "top_n: 8 ", "top_n: 2 "), ("workout", "top_n: 30 ", "top_n: 3 ")):
+        path = params / f"{name}.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    assert main(["run", "--source", str(sample_duckdb), "--out", str(work / "out"), "--products", "scorecards,workout",
+                 "--scopes", "all", "--no-pdf", "--parameters-dir", str(params)]) == 0
+    return next((work / "out").glob("*/run-*"))
+
+
+def _cut_lists(markup: str) -> list[tuple[int, int]]:
+    """(rows left out, rows in all) of each list the view cut short."""
+    return [(int(a.replace(",", "")), int(b.replace(",", "")))
+            for a, b in re.findall(r"另有 ([\d,]+) 条，共 ([\d,]+) 条", markup)]
+
+
+def test_the_workout_registers_list_the_run_s_number_of_rows(short_lists_run):
+    cut = _cut_lists(_view_html(short_lists_run, "all", "workout"))
+    assert cut, "the sample's registers are longer than 3 rows"
+    assert all(total - more == 3 for more, total in cut), cut
+
+
+def test_an_officer_s_page_lists_the_run_s_number_of_unmet_duties(short_lists_run):
+    officers = json.loads((short_lists_run / "scorecards" / "all.json").read_text(encoding="utf-8"))["officers"]
+    cut = [c for o in officers for c in _cut_lists(_view_html(short_lists_run, "all", "scorecards", o["officer_id"]))]
+    assert any(total > 8 for _, total in cut), "some officer has more unmet duties than the default lists"
+    assert all(total - more == 2 for more, total in cut), cut

@@ -68,3 +68,16 @@ def test_every_parameters_file_matches_its_workbook():
         assert set(params) <= cell
         assert {"scope", "run_dir"} <= cell and ({"month", "period"} & cell)
         assert set(product.params_model.model_fields) == cell   # the model and the cell list the same names
+
+
+def test_each_model_default_is_the_workbook_s_own():
+    """A dashboard shows a run's view with the model's defaults for what the parameter file
+    left out (run_settings): they must be the values the workbook's parameters cell runs with."""
+    import ast
+
+    import papermill
+    for name, product in PRODUCTS.items():
+        cell = papermill.inspect_notebook(str(ROOT / "workbooks" / product.workbook))
+        for key, field in product.params_model.model_fields.items():
+            if not field.is_required():
+                assert ast.literal_eval(cell[key]["default"]) == field.default, (name, key)

@@ -100,3 +100,16 @@ def check_parameters(product, values: dict, where="参数") -> dict:
         return product.params_model.model_validate(values).model_dump()
     except ValidationError as exc:
         raise ParameterError(describe_validation_error(Path(str(where)), exc)) from None
+
+
+def run_settings(product, run_dir) -> BaseModel:
+    """The workbook parameters a published run used for `product` (recorded in its manifest
+    under parameters.workbooks), with the model's defaults for what the file left out: what a
+    dashboard needs to show a view as the run's pages show it (the rows listed, the unit)."""
+    import json
+    manifest = Path(run_dir) / "manifest.json"
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))["parameters"]["workbooks"].get(product.name, {})
+    except (OSError, ValueError, KeyError) as exc:
+        raise ParameterError(f"运行目录中没有可读的运行清单 (manifest_unreadable)：{manifest}：{exc}") from None
+    return product.params_model.model_validate({**runtime_placeholders(product, run_dir=str(run_dir)), **recorded})

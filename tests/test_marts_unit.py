@@ -146,3 +146,24 @@ def test_agency_exposure_counts_only_guarantees_the_bank_can_still_enforce(tmp_p
     # claimed: released on 2023-05-20) no longer counts; G3's loan L5 was written off (not active).
     # Earlier: 650,000.
     assert (ex["exposure"], ex["loans"]) == (600_000, 1)
+
+
+def test_rows_of_a_key_are_the_rows_a_mask_selects_in_order():
+    """Marts.rows_of (grouped once per marts, for thousands of case files) gives what a boolean
+    mask over the table gives; a value with no rows gives the table's columns and no rows; a
+    table replaced in code is grouped again."""
+    from postloan.marts.build import Marts
+    t = pd.DataFrame({"case_id": ["A", "B", "A", None, "C", "A"], "v": [1, 2, 3, 4, 5, 6]})
+    m = Marts("2026-10", {"t": t, "officers": pd.DataFrame(
+        {"officer_id": ["E1", "E2", "E1"], "name": ["甲", "乙", "丙"],
+         "leave_date": [pd.NaT, pd.Timestamp("2026-03-31"), pd.NaT]})})
+    for key in ("A", "B", "C"):
+        pd.testing.assert_frame_equal(m.rows_of("t", "case_id", key), t[t["case_id"] == key])
+    missing = m.rows_of("t", "case_id", "Z")
+    assert len(missing) == 0 and list(missing.columns) == ["case_id", "v"]
+    assert m.rows_of("t", "case_id", "A")["v"].tolist() == [1, 3, 6]
+    m.tables["t"] = t.assign(v=t["v"] * 10)
+    assert m.rows_of("t", "case_id", "A")["v"].tolist() == [10, 30, 60]
+    names = m.officer_names()
+    assert names["E1"][0] == "甲" and pd.isna(names["E1"][1])          # the first row of an id
+    assert names["E2"] == ("乙", pd.Timestamp("2026-03-31"))

@@ -29,6 +29,34 @@ class Marts:
     def for_scope(self, name: str, scope: str) -> pd.DataFrame:
         return scope_frame(self.tables[name], scope)
 
+    def rows_by(self, name: str, key: str) -> dict:
+        """{value of `key`: its rows} of one mart, grouped once per marts object: a run writes
+        thousands of case files, and a case's rows are then found without scanning the table.
+        `rows_by(...)[None]` is the mart with no rows (for a value that has none)."""
+        cache = self.__dict__.setdefault("_rows_by", {})
+        frame = self.tables[name]
+        entry = cache.get((name, key))
+        if entry is None or entry[0] is not frame:          # a table replaced in code: grouped again
+            groups = {k: g for k, g in frame.groupby(key, sort=False, observed=True)}
+            groups[None] = frame.iloc[:0]
+            cache[(name, key)] = entry = (frame, groups)
+        return entry[1]
+
+    def rows_of(self, name: str, key: str, value) -> pd.DataFrame:
+        """The rows of one mart whose `key` is `value` (none: an empty frame of its columns)."""
+        groups = self.rows_by(name, key)
+        return groups.get(value, groups[None])
+
+    def officer_names(self) -> dict:
+        """{officer_id: (name, leave_date)} of the mart `officers` (the first row of an id), once per marts."""
+        cache = self.__dict__.setdefault("_officer_names", {})
+        frame = self.tables["officers"]
+        if cache.get("frame") is not frame:
+            o = frame.drop_duplicates("officer_id")
+            leave = o["leave_date"].tolist() if "leave_date" in o else [None] * len(o)
+            cache.update(frame=frame, names=dict(zip(o["officer_id"].tolist(), zip(o["name"].tolist(), leave))))
+        return cache["names"]
+
 
 def build_marts(extract: Extract, month: str, policy: Policy, calendar: WorkCalendar, trend_months: int = 12,
                 workout_cfg=None, targets=None) -> Marts:

@@ -25,9 +25,7 @@ def _officer(m: Marts, oid) -> str:
     """Name (id), with the leave date of an officer who has left; 无人管户 for nobody."""
     if not isinstance(oid, str):
         return "无人管户"
-    o = m["officers"].drop_duplicates("officer_id").set_index("officer_id")
-    name = o["name"].get(oid, "")
-    left = o["leave_date"].get(oid)
+    name, left = m.officer_names().get(oid, ("", None))
     return f"{name}（{oid}）" + (f"（已于 {fmt.day(left)} 离职）" if pd.notna(left) else "")
 
 
@@ -51,13 +49,10 @@ def _workout_line(c) -> str:
 
 
 def case_page_html(m: Marts, case_id: str) -> str:
-    c = m["accountability_cases"].set_index("case_id").loc[case_id]
-    tl = m["accountability_timeline"]
-    tl = tl[tl["case_id"] == case_id]
-    lp = m["accountability_lapses"]
-    lp = lp[lp["case_id"] == case_id]
-    det = m["accountability_determinations"]
-    det = det[det["case_id"] == case_id]
+    c = m.rows_of("accountability_cases", "case_id", case_id).iloc[0]
+    tl = m.rows_of("accountability_timeline", "case_id", case_id)
+    lp = m.rows_of("accountability_lapses", "case_id", case_id)
+    det = m.rows_of("accountability_determinations", "case_id", case_id)
     parts = [CSS, '<div style="break-before: page"></div>',
              heading(2, f"{case_id} 责任认定案卷：{c.customer_name}（{c.customer_id}）借据 {c.loan_id}"),
              f'<p class="pl pl-note"><b>{DRAFT}</b></p>',

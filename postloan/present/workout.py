@@ -22,8 +22,8 @@ def load_book(run_dir, scope: str = "all") -> tuple[Marts, str]:
 
 
 def _officer(m: Marts, ids: pd.Series) -> pd.Series:
-    names = dict(zip(m["officers"]["officer_id"], m["officers"]["name"]))
-    return ids.map(lambda i: f"{names.get(i, '')}（{i}）" if isinstance(i, str) else "无人管户")
+    names = m.officer_names()
+    return ids.map(lambda i: f"{names.get(i, ('',))[0]}（{i}）" if isinstance(i, str) else "无人管户")
 
 
 def _not_provided(m: Marts, table_name: str, what: str) -> str:
@@ -168,25 +168,12 @@ def show_book(m: Marts, scope: str, top_n: int | None = None):
     show_assumptions(m, scope)
 
 
-def _by_loan(m: Marts, name: str) -> dict:
-    """{loan_id: rows} of one mart, grouped once per loaded marts (a case file per case would
-    otherwise scan every table once per case)."""
-    cache = m.__dict__.setdefault("_by_loan", {})
-    if name not in cache:
-        frame = m[name]
-        cache[name] = {k: g for k, g in frame.groupby("loan_id", sort=False, observed=True)}
-        cache[name][None] = frame.iloc[:0]
-    return cache[name]
-
-
 def case_page_html(m: Marts, loan_id: str) -> str:
     """One case file (催收/处置案卷): what a collector takes to a call or a visit."""
-    cases = m.__dict__.setdefault("_cases_by_id", m["workout_cases"].set_index("loan_id"))
-    c = cases.loc[loan_id]
+    c = m.rows_of("workout_cases", "loan_id", loan_id).iloc[0]
 
     def pick(name):
-        groups = _by_loan(m, name)
-        return groups.get(loan_id, groups[None])
+        return m.rows_of(name, "loan_id", loan_id)
     cls = enum_labels("classification")
     routes = term_labels("workout_route")
     officer = _officer(m, pd.Series([c.officer_id])).iat[0]

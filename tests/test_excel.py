@@ -71,6 +71,39 @@ def test_a_column_without_a_declared_kind_is_refused(tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_each_cell_is_written_as_its_type_across_row_blocks(tmp_path, monkeypatch):
+    """The sheet writer (cells turned into XML column by column, a block of rows at a time):
+    what openpyxl reads back is what each value should become, worked out here by hand."""
+    import pandas as pd
+
+    from postloan.present import excel
+    monkeypatch.setattr(excel, "_ROW_BLOCK", 3)              # several blocks in a short sheet
+    long = "长" * 40_000
+    frame = pd.DataFrame({
+        "名称": ["=1+1", "a & <b>", "\x01ctl", None, "", long, "  spaced "],
+        "金额": [1.5, float("nan"), float("inf"), -2.0, 0.0, 1e20, 3.0],
+        "日期": pd.to_datetime(["2026-10-31", None, "1900-03-01", "2026-01-01", "2026-02-28", "2025-12-31", "2026-10-01"]),
+        "标志": [True, False, True, True, False, False, True],
+        "混合": ["x", 2, 2.5, pd.Timestamp("2026-10-31"), True, None, float("nan")],
+    })
+    kinds = {"名称": "text", "金额": "amount", "日期": "date", "标志": "text", "混合": "text"}
+    path = write_workbook(tmp_path / "t.xlsx", [("表", frame, kinds)])
+    ws = openpyxl.load_workbook(path)["表"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=ws.max_row)]
+    assert rows[0] == ["名称", "金额", "日期", "标志", "混合"]
+    assert ws.max_row == 8 and ws.dimensions == "A1:E8"
+    # a control character is stored as the OOXML escape _x0001_ (Excel shows the character;
+    # openpyxl reads the escape as it is); a text is cut at Excel's 32,767 characters
+    assert [r[0] for r in rows[1:]] == ["'=1+1", "a & <b>", "_x0001_ctl", None, None, "长" * 32767, "  spaced "]
+    assert [r[1] for r in rows[1:]] == [1.5, None, "inf", -2.0, 0, 1e20, 3]
+    assert [r[2] for r in rows[1:]] == [dt.datetime(2026, 10, 31), None, dt.datetime(1900, 3, 1), dt.datetime(2026, 1, 1),
+                                        dt.datetime(2026, 2, 28), dt.datetime(2025, 12, 31), dt.datetime(2026, 10, 1)]
+    assert ws["C2"].number_format == "yyyy-mm-dd" and ws["B2"].number_format == "#,##0.00"
+    assert [r[3] for r in rows[1:]] == [True, False, True, True, False, False, True]
+    assert [r[4] for r in rows[1:]] == ["x", 2, 2.5, dt.datetime(2026, 10, 31), True, None, None]
+    assert ws["A1"].font.b and ws["A2"].data_type == "s"
+
+
 def test_no_workbook_cell_holds_a_contract_code(published_run):
     codes = {c for e in enum_names() for c in enum_labels(e) if isinstance(c, str) and not c.isupper()}
     found = []

@@ -43,7 +43,7 @@ def _meeting_build(extract, period, params):
                        targets=params.targets)
 
 
-def _meeting_files(marts, scope, folder: Path):
+def _meeting_files(marts, scope, folder: Path, settings: dict):
     from postloan.present.pack_appendix import write_appendix
     return [("xlsx", write_appendix(marts, scope, folder))]
 
@@ -80,17 +80,10 @@ def _scorecard_figures(marts, scope):
     return scorecard_figures(marts, scope)
 
 
-def _scorecard_excel(marts, scope, folder: Path):
-    from postloan.scorecard.export import write_excel
-    return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))]
-
-
-def _scorecard_parts(marts, scope, settings) -> int:
-    """Officer pages come in sets of `officers_per_part`, one notebook each (no kernel per officer)."""
-    from postloan.scorecard.export import page_sets
-    per = settings.get("officers_per_part", ScorecardParams.model_fields["officers_per_part"].default)
-    n = len(page_sets(marts, scope, per))
-    return 0 if n == 1 else n
+def _scorecard_files(marts, scope, folder: Path, settings: dict):
+    from postloan.scorecard.export import write_excel, write_officer_pages
+    top_n = settings.get("top_n", ScorecardParams.model_fields["top_n"].default)
+    return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))] + write_officer_pages(marts, scope, folder, top_n)
 
 
 def _accountability_build(extract, period, params):
@@ -104,7 +97,7 @@ def _accountability_figures(marts, scope):
     return accountability_figures(marts, scope)
 
 
-def _accountability_files(marts, scope, folder: Path):
+def _accountability_files(marts, scope, folder: Path, settings: dict):
     from postloan.accountability.export import write_case_files, write_register
     return [("xlsx", write_register(marts, scope, folder / f"{scope}.xlsx"))] + write_case_files(marts, scope, folder)
 
@@ -118,13 +111,11 @@ def _meeting_render(run_dir, scope, item):
 
 
 def _scorecard_render(run_dir, scope, item):
+    from IPython.display import HTML, display
     from postloan.present import scorecards as sc
     book = sc.load_scorecards(run_dir, scope, run_settings(PRODUCTS["scorecards"], run_dir).top_n)
-    if item:                             # one officer's page; the cached marts stay whole
-        from postloan.marts.build import Marts
-        tables = dict(book.marts.tables)
-        tables["scorecard_totals"] = tables["scorecard_totals"].query("officer_id == @item")
-        sc.show_officer_pages(sc.ScorecardBook(Marts(book.marts.month, tables), scope, book.top_n))
+    if item:                             # one officer's page
+        display(HTML(sc.officer_page_html(book, item)))
     else:
         sc.show_ranking(book)
 
@@ -169,7 +160,7 @@ def _workout_figures(marts, scope):
     return workout_figures(marts, scope)
 
 
-def _workout_files(marts, scope, folder: Path):
+def _workout_files(marts, scope, folder: Path, settings: dict):
     from postloan.workout.export import write_case_files, write_excel
     return [("xlsx", write_excel(marts, scope, folder / f"{scope}.xlsx"))] + write_case_files(marts, scope, folder)
 
@@ -214,8 +205,9 @@ class Product:
     period_kinds: tuple[str, ...]
     build: Callable                        # (extract, period, ParameterSet) -> Marts
     figures: Callable                      # (marts, scope) -> JSON-able figures
-    extra_exports: Callable | None = None  # (marts, scope, folder) -> [(kind, path)]
-    parts: Callable | None = None          # (marts, scope, settings) -> extra notebooks `part`=1..n (0: none)
+    # (marts, scope, folder, workbook settings) -> [(kind, path)]; "case" pages are printed once
+    # and bound into the scope's book <scope>_<book>.pdf
+    extra_exports: Callable | None = None
     render: Callable | None = None         # (run_dir, scope, item) -> displays one dashboard view
     item: Item | None = None               # the dashboard's third selector
     presenter: str = ""                    # the module a dashboard kernel imports before the request (preheat)
@@ -225,6 +217,8 @@ class Product:
     # (extract, period, ParameterSet) -> {key: task}: independent parts of the build that the
     # runner computes on both cores beforehand (each task fills the extract's memo; the build reads it)
     prefetch: Callable | None = None
+    book: str = "cases"                    # the scope's book of "case" pages: <scope>_<book>.pdf
+    book_title: str = "案卷汇编"
 
 
 PRODUCTS = {
@@ -232,15 +226,16 @@ PRODUCTS = {
                             _meeting_build, _meeting_figures, _meeting_files, render=_meeting_render,
                             presenter="postloan.dashboards.published_page", loan_month_reads=_meeting_reads),
     "scorecards": Product("scorecards", "贷后管理考核评价", "scorecards.ipynb", ScorecardParams,
-                          ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_excel,
-                          _scorecard_parts, _scorecard_render, Item("officer", "客户经理", "全部（排名表）", _scorecard_items),
-                          "postloan.present.scorecards", _scorecard_reads, _scorecard_prefetch),
+                          ("month", "quarter", "year"), _scorecard_build, _scorecard_figures, _scorecard_files,
+                          _scorecard_render, Item("officer", "客户经理", "全部（排名表）", _scorecard_items),
+                          "postloan.present.scorecards", _scorecard_reads, _scorecard_prefetch,
+                          book="pages", book_title="个人考核评价表汇编"),
     "accountability": Product("accountability", "贷后管理工作责任追究", "accountability.ipynb", AccountabilityParams,
                               ("month", "quarter", "year"), _accountability_build, _accountability_figures,
-                              _accountability_files, None, _accountability_render,
+                              _accountability_files, _accountability_render,
                               Item("case", "案卷", "登记簿", _accountability_items), "postloan.present.accountability",
                               prefetch=_accountability_prefetch),
     "workout": Product("workout", "不良资产清收处置", "workout.ipynb", WorkoutParams, ("month",),
-                       _workout_build, _workout_figures, _workout_files, None, _workout_render,
+                       _workout_build, _workout_figures, _workout_files, _workout_render,
                        Item("case", "案卷", "登记簿", _workout_items), "postloan.present.workout"),
 }

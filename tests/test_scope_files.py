@@ -40,7 +40,7 @@ def test_the_forked_writer_returns_what_it_wrote(workout_marts, tmp_path):
 def test_a_failure_in_the_forked_writer_is_raised_with_its_message(workout_marts, tmp_path, monkeypatch):
     from postloan.products import PRODUCTS
 
-    def broken(marts, scope, folder):
+    def broken(marts, scope, folder, settings):
         raise ValueError(f"磁盘已满 (disk_full)：{scope}")
     monkeypatch.setitem(PRODUCTS, "workout", dataclasses.replace(PRODUCTS["workout"], extra_exports=broken))
     side = ScopeFiles(["workout"], ["all"], {"workout": workout_marts}, lambda name: tmp_path / name, books=False,

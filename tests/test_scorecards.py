@@ -195,23 +195,12 @@ def test_diligent_officers_score_higher_than_negligent_ones(sample_duckdb):
     assert rho >= 0.8, rho
 
 
-PER_PART = 20      # pages per set in the scorecard run below: scope `all` is split, a branch may not be
-
-
 @pytest.fixture(scope="module")
 def scorecard_run(tmp_path_factory, sample_duckdb):
-    import shutil
-
     from postloan.cli import main
     out = tmp_path_factory.mktemp("sc_out")
-    params = tmp_path_factory.mktemp("sc_params")
-    for f in parameters_dir().glob("*.yaml"):
-        shutil.copy(f, params / f.name)
-    spec = yaml.safe_load((params / "scorecards.yaml").read_text(encoding="utf-8"))
-    spec["parameters"]["officers_per_part"] = PER_PART
-    (params / "scorecards.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert main(["run", "--source", str(sample_duckdb), "--out", str(out), "--products", "scorecards",
-                 "--period", "2026-Q3", "--scopes", "all,B100", "--parameters-dir", str(params)]) == 0
+                 "--period", "2026-Q3", "--scopes", "all,B100"]) == 0
     return next(out.glob("2026-Q3/run-*"))
 
 
@@ -234,60 +223,58 @@ def test_excel_for_hr_matches_the_figures_json(scorecard_run):
     assert b100 < all_ids
 
 
-def test_scorecard_pdf_has_a_page_per_officer(scorecard_run):
-    import shutil
-    import subprocess
-    if not shutil.which("pdfinfo"):
-        pytest.skip("pdfinfo (poppler-utils) not installed")
-    figures = json.loads((scorecard_run / "scorecards" / "B100.json").read_text(encoding="utf-8"))
-    info = subprocess.run(["pdfinfo", str(scorecard_run / "scorecards" / "B100.pdf")], capture_output=True, text=True).stdout
-    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
-    assert pages >= len(figures["officers"]) + 1
-    nbs = list((scorecard_run / "scorecards").glob("*.ipynb"))
-    assert len(nbs) == 2                                      # one notebook per scope, not per officer
+def _bookmarks(path) -> list[tuple[str, int]]:
+    import pikepdf
+    with pikepdf.open(path) as doc:
+        index = {p.obj.objgen: i for i, p in enumerate(doc.pages)}
+        with doc.open_outline() as outline:
+            return [(str(e.title), index[e.destination[0].objgen]) for e in outline.root]
 
 
-def test_large_scopes_come_in_sets_of_pages_each_officer_once(scorecard_run):
-    import math
-    import subprocess
+def test_each_officer_s_page_is_written_once_and_bound_into_each_scope_s_book(scorecard_run):
+    """One HTML page per officer in scorecards/officers/, whatever scopes hold the officer; each
+    scope's <scope>_pages.pdf holds a bookmarked page (or more) for each of its officers; the
+    scope's workbook holds the ranking, one notebook per scope."""
+    import re
     folder = scorecard_run / "scorecards"
-    split = 0
+    everyone = {o["officer_id"] for o in json.loads((folder / "all.json").read_text(encoding="utf-8"))["officers"]}
+    assert {p.stem for p in (folder / "officers").glob("*.html")} == everyone
+    assert not list((folder / "officers").glob("*.pdf"))                # no PDF per officer: the books
+    for p in (folder / "officers").glob("*.html"):
+        assert f"（{p.stem}）" in p.read_text(encoding="utf-8")
     for scope in ("all", "B100"):
-        officers = json.loads((folder / f"{scope}.json").read_text(encoding="utf-8"))["officers"]
-        n_sets = math.ceil(len(officers) / PER_PART) if len(officers) > PER_PART else 0
-        sets = sorted((folder / f"{scope}_pages").glob("*.html"))
-        assert [p.stem for p in sets] == [f"{scope}-{k:02d}" for k in range(1, n_sets + 1)]
-        pages = sets or [folder / f"{scope}.html"]
-        seen = []
-        for p in pages:
-            text = p.read_text(encoding="utf-8")
-            seen += [o["officer_id"] for o in officers if f"（{o['officer_id']}）" in text]
-            assert text.count('class="pl-page"') <= PER_PART
-        assert sorted(seen) == sorted(o["officer_id"] for o in officers)      # every officer once
-        if sets:
-            split += 1
-            ranking = (folder / f"{scope}.html").read_text(encoding="utf-8")
-            assert "个人考核评价表分册" in ranking and f"{scope}-{n_sets:02d}" in ranking
-            if shutil.which("pdfinfo"):
-                total = 0
-                for p in sets:
-                    info = subprocess.run(["pdfinfo", str(p.with_suffix(".pdf"))], capture_output=True, text=True).stdout
-                    total += int(next(x.split()[-1] for x in info.splitlines() if x.startswith("Pages")))
-                assert total >= len(officers)
-    assert split >= 1                       # the sample bank's `all` has more officers than one set holds
+        officers = [o["officer_id"] for o in json.loads((folder / f"{scope}.json").read_text(encoding="utf-8"))["officers"]]
+        marks = _bookmarks(folder / f"{scope}_pages.pdf")
+        ids = [re.search(r"（(E\d+)）", title).group(1) for title, _ in marks]
+        assert sorted(ids) == sorted(officers)                          # every officer once
+        starts = [page for _, page in marks]
+        assert starts == sorted(set(starts)) and starts[0] == 0          # each on pages of its own
+        ranking = (folder / f"{scope}.html").read_text(encoding="utf-8")
+        assert "排名表" in ranking and f"{scope}_pages.pdf" in ranking
+        assert ranking.count('class="pl-page"') == 0                     # no officer page in the ranking
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["B100.ipynb", "all.ipynb"]
+    if shutil.which("pdfinfo"):
+        import subprocess
+        info = subprocess.run(["pdfinfo", str(folder / "B100_pages.pdf")], capture_output=True, text=True).stdout
+        pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+        assert pages >= len(_bookmarks(folder / "B100_pages.pdf"))
 
 
-def test_the_run_fills_part_and_a_parameter_file_may_not(tmp_path, sample_duckdb):
+def test_a_parameter_file_may_not_set_what_the_run_fills_nor_an_unknown_key(tmp_path):
     from postloan.products import PRODUCTS
     from postloan.run.params import load_workbook_parameters
     from postloan.policy import ParameterError
+    nb = Path(__file__).resolve().parents[1] / "workbooks" / "scorecards.ipynb"
     p = tmp_path / "scorecards.yaml"
-    p.write_text("workbook: scorecards\nparameters:\n  part: 2\n", encoding="utf-8")
+    p.write_text("workbook: scorecards\nparameters:\n  scope: B100\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="reserved_key"):
-        load_workbook_parameters(PRODUCTS["scorecards"], Path(__file__).resolve().parents[1] / "workbooks" / "scorecards.ipynb", p)
-    p.write_text("workbook: scorecards\nparameters:\n  officers_per_part: 0\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match="officers_per_part"):
-        load_workbook_parameters(PRODUCTS["scorecards"], Path(__file__).resolve().parents[1] / "workbooks" / "scorecards.ipynb", p)
+        load_workbook_parameters(PRODUCTS["scorecards"], nb, p)
+    p.write_text("workbook: scorecards\nparameters:\n  officers_per_part: 300\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="unknown_key.*officers_per_part"):
+        load_workbook_parameters(PRODUCTS["scorecards"], nb, p)
+    p.write_text("workbook: scorecards\nparameters:\n  top_n: 0\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="top_n"):
+        load_workbook_parameters(PRODUCTS["scorecards"], nb, p)
 
 
 def test_forced_distribution_caps_the_share_of_a_grade(sample_duckdb, tmp_path):

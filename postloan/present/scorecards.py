@@ -1,7 +1,7 @@
 """Officer scorecards (贷后管理考核评价): the branch ranking and one page per officer.
 
     book = load_scorecards(run_dir, scope="all")
-    show_ranking(book); show_part_index(book, 300); show_officer_pages(book, part=0, per_part=300)
+    show_ranking(book); show_officer_pages(book, show=False)     # or officer_page_html(book, "E00012")
 
 Officer pages draw their charts as inline SVG (svg.py): ~15 ms a page instead of ~0.3 s
 for a matplotlib figure, so thousands of pages fit in one run.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
@@ -23,7 +22,7 @@ from postloan.marts.scope import scope_name
 from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
 from postloan.present.tables import CSS, heading, kpis, lead, table
-from postloan.scorecard.export import DUTY_CN, page_sets
+from postloan.scorecard.export import DUTY_CN, page_order as page_order_of
 
 ROLE = enum_labels("officer_role")
 PAGE_CSS = "<style>.pl-page { break-before: page; page-break-before: always; }</style>"
@@ -136,41 +135,33 @@ def _presence_note(r) -> str:
     return note + "。"
 
 
-def officer_parts(book: ScorecardBook, per_part: int) -> list[list[str]]:
-    """The sets of officer pages the run renders, one notebook each (scorecard.export.page_sets)."""
-    return page_sets(book.marts, book.scope, per_part)
+def page_order(book: ScorecardBook) -> list[str]:
+    """The scope's officers in page order: managing branch, then rank (scorecard.export.page_order)."""
+    return page_order_of(book.marts, book.scope)
 
 
-def show_part_index(book: ScorecardBook, per_part: int):
-    """When the pages of the scope are split, say which file holds whose page."""
-    parts = officer_parts(book, per_part)
-    if len(parts) < 2:
+def show_officer_pages(book: ScorecardBook, show: bool = True):
+    """Every officer's page of the scope; with `show` false, where they are: each page is
+    written once per run (officers/<工号>.html) and bound into the scope's book."""
+    ids = page_order(book)
+    if not show:
+        display(HTML(lead(f"本范围客户经理 {len(ids):,} 人，每人一页个人考核评价表：PDF 装订为 {book.scope}_pages.pdf"
+                          "（按机构、分行内排名顺序，每人一个书签），网页为 officers/ 目录下的单独文件；仪表板可按客户经理查看。")))
         return
-    names = book.totals().set_index("officer_id")["name"]
-    rows = [{"part": f"{book.scope}_pages/{book.scope}-{k:02d}", "n": len(ids),
-             "first": f"{names[ids[0]]}（{ids[0]}）", "last": f"{names[ids[-1]]}（{ids[-1]}）"}
-            for k, ids in enumerate(parts, 1)]
-    display(HTML("<h2 class='pl'>个人考核评价表分册</h2>" + lead(
-        f"本范围 {sum(len(p) for p in parts)} 名客户经理的个人考核评价表按机构、分行内排名顺序分为 {len(parts)} 册，"
-        f"每册至多 {per_part} 页（HTML 与 PDF 同名）。") + table(pd.DataFrame(rows), [
-            ("part", "分册文件", None), ("n", "人数", "int"), ("first", "首页", None), ("last", "末页", None)])))
+    for html in officer_pages_html(book, ids):
+        display(HTML(html))
 
 
-def show_part_title(book: ScorecardBook, part: int):
-    display(HTML(CSS + PAGE_CSS + heading(1, f'{book.scope_label} 贷后管理考核评价（{book.period_row["label_cn"]}）'
-                                          f" · 个人考核评价表第 {part} 册")))
+def officer_page_html(book: ScorecardBook, officer_id: str) -> str:
+    """One officer's page (the dashboard's officer view, a run's officers/<工号>.html)."""
+    return next(officer_pages_html(book, [officer_id]))
 
 
-def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
-    """One page per officer. part 0: every officer when the scope fits in one set (else
-    nothing: the sets are separate notebooks); part k: the k-th set of `officer_parts`."""
-    parts = officer_parts(book, per_part)
-    if part == 0 and len(parts) > 1:
-        display(HTML(lead("个人考核评价表见上表所列分册。")))
+def officer_pages_html(book: ScorecardBook, chosen: list[str]):
+    """The pages of the officers `chosen`, in that order (one HTML string each): the tables of
+    the period are split by officer once for all of them."""
+    if not chosen:
         return
-    if part > len(parts):
-        raise ScopeError(f"分册 {part} 不存在 (unknown_part)：本范围共 {len(parts)} 册")
-    chosen = parts[max(part, 1) - 1]
     t = book.totals().set_index("officer_id").loc[chosen].reset_index()
     ind_all = book.indicators()
     ind_by = {k: g for k, g in ind_all[ind_all["officer_id"].isin(chosen)].groupby("officer_id", sort=False)}
@@ -203,9 +194,9 @@ def show_officer_pages(book: ScorecardBook, part: int = 0, per_part: int = 300):
             notes.append(f"新增不良率：本人发放部分 {fmt.pct(n.get('value_originated'))}，接手部分 {fmt.pct(n.get('value_inherited'))}。")
         miss = miss_by.get(r.officer_id, empty_miss).sort_values("due_date")
         miss = miss.assign(duty_cn=miss["duty"].map(DUTY_CN).astype(object))
-        display(HTML(head + box + lead(*notes) + _indicator_table(book, ind)
+        yield (CSS + PAGE_CSS + head + box + lead(*notes) + _indicator_table(book, ind)
                      + _charts(ind, trend_by.get(r.officer_id, hist.iloc[:0]))
                      + "<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [
                          ("duty_cn", "事项", None), ("ref", "编号", "ref"), ("customer_id", "客户号", None),
                          ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")],
-                         book.top_n, "本期没有未达标事项。")))
+                         book.top_n, "本期没有未达标事项。"))

@@ -97,8 +97,9 @@ class Binder:
         self.chunks.append((chunk, doc.with_suffix(".pdf")))
         self.printer.submit(doc, doc.with_suffix(".pdf"))
 
-    def finish(self, books: dict[Path, list[Path]]) -> int:
-        """Print what is left, then write each book from the printed pages; the number of case files."""
+    def finish(self, books: dict[Path, list[Path]], book_titles: dict[Path, str] | None = None) -> int:
+        """Print what is left, then write each book from the printed pages (its document title:
+        `book_titles[book]`, else the binder's); the number of case files."""
         import pikepdf
         self.add(p for members in books.values() for p in members)
         if self.pending:
@@ -139,7 +140,7 @@ class Binder:
                     out.pages.extend(pdf.pages[s:e])
                 with out.open_outline() as outline:
                     outline.root.extend(pikepdf.OutlineItem(t, i) for t, i in marks)
-                out.docinfo["/Title"] = f"{self.title}（{book.stem}）"
+                out.docinfo["/Title"] = f"{(book_titles or {}).get(book, self.title)}（{book.stem}）"
                 book.parent.mkdir(parents=True, exist_ok=True)
                 out.save(book)
                 out.close()

@@ -38,8 +38,7 @@ class MeetingPackParams(_RunParams):
 class ScorecardParams(_RunParams):
     period: str = Field(pattern=PERIOD)
     top_n: int = Field(default=8, ge=1, le=100)
-    officers_per_part: int = Field(default=300, ge=10, le=5000)
-    part: int = Field(default=0, ge=0)      # filled by the run, never by the parameter file
+    show_pages: bool = False        # the officer pages are written and printed once per officer anyway
 
 
 class AccountabilityParams(_RunParams):
@@ -51,9 +50,6 @@ class WorkoutParams(_RunParams):
     month: str = Field(pattern=MONTH)
     top_n: int = Field(default=30, ge=1, le=500)
     show_cases: bool = False        # the case files are written and printed once per case anyway
-
-
-RUN_FILLED = ("part",)   # besides period, scope and run_dir: filled per notebook by the run
 
 
 class ParameterFile(BaseModel):
@@ -79,7 +75,7 @@ def load_workbook_parameters(product, notebook: Path, path: Path | None = None) 
     if unknown:
         raise ParameterError(f"参数文件 {path}：工作簿 {notebook.name} 的参数单元中没有这些参数 (unknown_key)："
                              + "、".join(unknown))
-    runtime = set(runtime_placeholders(product)) | set(RUN_FILLED)
+    runtime = set(runtime_placeholders(product))
     reserved = sorted(set(spec.parameters) & runtime)
     if reserved:
         raise ParameterError(f"参数文件 {path}：这些参数由每次运行填写，不能写在参数文件中 (reserved_key)："

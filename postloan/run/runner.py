@@ -245,28 +245,20 @@ def run(req: RunRequest) -> Path:
         set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=source["description"],
                         fingerprint=fingerprint, code_version=code_version(),
                         parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
-        side = ScopeFiles(req.products, scopes, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent)
+        side = ScopeFiles(req.products, scopes, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent,
+                          settings=settings)
         side.start()
         # 4 render
-        jobs = []
-        for name in req.products:
-            for s in scopes:
-                jobs.append((name, s, 0))
-                parts = PRODUCTS[name].parts
-                n_parts = parts(marts[name], s, settings[name]) if parts else 0
-                jobs += [(name, s, k) for k in range(1, n_parts + 1)]
+        jobs = [(name, s) for name in req.products for s in scopes]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
-        def render_one(i: int, name: str, s: str, part: int) -> Path:
+        def render_one(i: int, name: str, s: str) -> Path:
             if side.failed() is not None:    # the scope files failed: the run fails now, not after the render
                 raise side.error
             product = PRODUCTS[name]
-            nb_out = _notebook_path(tmp / name, s, part)
+            nb_out = tmp / name / f"{s}.ipynb"
             nb_out.parent.mkdir(parents=True, exist_ok=True)
-            _say(f"      {name} · {s} {scope_name(branches, s)}{f' 第 {part} 册' if part else ''}"
-                 f"（{i}/{len(jobs)}）")
+            _say(f"      {name} · {s} {scope_name(branches, s)}（{i}/{len(jobs)}）")
             params = {**runtime_placeholders(product, month, s, str(tmp.resolve())), **settings[name]}
-            if part:
-                params["part"] = part
             try:
                 papermill.execute_notebook(str(Path(req.workbooks) / product.workbook), str(nb_out),
                                            parameters=params, engine_name=_engine.ENGINE_NAME,
@@ -276,7 +268,7 @@ def run(req: RunRequest) -> Path:
                                f"{exc.ename}: {exc.evalue}") from None
             return nb_out
         rendered = _render_all(jobs, render_one, str(req.workbooks))
-        done = [(name, s, part, rendered[i]) for i, (name, s, part) in enumerate(jobs)]
+        done = [(name, s, rendered[i]) for i, (name, s) in enumerate(jobs)]
         mark("render")
         # 5 export
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
@@ -284,34 +276,32 @@ def run(req: RunRequest) -> Path:
         if req.pdf:
             printer = BackgroundPrinter()
         pages = []
-        for name, s, part, nb_out in done:
+        for name, s, nb_out in done:
             nb = nbformat.read(nb_out, as_version=4)
             _strip_run_paths(nb, tmp)
             nbformat.write(nb, nb_out)
-            title = (f"{scope_name(branches, s)} {PRODUCTS[name].label}（{month}）"
-                     + (f" 第 {part} 册" if part else ""))
+            title = f"{scope_name(branches, s)} {PRODUCTS[name].label}（{month}）"
             html_path = nb_out.with_suffix(".html")
             with part_of("export_html"):
                 html_path.write_text(to_html(nb, title), encoding="utf-8")
             if req.pdf:
                 printing.append((html_path, html_path.with_suffix(".pdf"), name, s))
                 printer.submit(html_path, html_path.with_suffix(".pdf"))
-            pages.append((name, s, part, nb_out, html_path))
+            pages.append((name, s, nb_out, html_path))
         with part_of("export_wait_files"):
             side.finish()
         clear_run_context()
         case_pages: set[Path] = set()        # a case file is written and listed once, whatever scopes hold it
-        for name, s, part, nb_out, html_path in pages:
+        for name, s, nb_out, html_path in pages:
             kinds = [("ipynb", nb_out), ("html", html_path)]
-            if not part:                     # figures and extra files once per scope
-                files = side.results[(name, s)]
-                kinds += files.files
-                kinds += [("html", p) for p in files.cases if p not in case_pages]
-                case_pages.update(files.cases)
-                if req.pdf:                  # each extra HTML page is printed too
-                    for page in [p for kind, p in files.files if kind == "html"]:
-                        printing.append((page, page.with_suffix(".pdf"), name, s))
-                        printer.submit(page, page.with_suffix(".pdf"))
+            files = side.results[(name, s)]
+            kinds += files.files
+            kinds += [("html", p) for p in files.cases if p not in case_pages]
+            case_pages.update(files.cases)
+            if req.pdf:                      # each extra HTML page is printed too
+                for page in [p for kind, p in files.files if kind == "html"]:
+                    printing.append((page, page.with_suffix(".pdf"), name, s))
+                    printer.submit(page, page.with_suffix(".pdf"))
             for kind, path in kinds:
                 outputs.append({"product": name, "scope": s, "kind": kind, "path": str(path.relative_to(tmp))})
         with part_of("export_pdf"):
@@ -390,8 +380,8 @@ def _render_all(jobs: list, render_one, cwd: str) -> dict[int, Path]:
                 with lock:
                     if not queue:
                         return
-                    i, (name, s, part) = queue.pop()
-                results[i] = render_one(i + 1, name, s, part)
+                    i, (name, s) = queue.pop()
+                results[i] = render_one(i + 1, name, s)
 
     def helper():
         try:
@@ -440,11 +430,6 @@ def _reads(req: RunRequest, params):
                 out.trend_months |= r.trend_months
         return out
     return needs
-
-
-def _notebook_path(folder: Path, scope: str, part: int) -> Path:
-    """<product>/<scope>.ipynb, and the k-th set of pages as <product>/<scope>_pages/<scope>-kk.ipynb."""
-    return folder / f"{scope}.ipynb" if not part else folder / f"{scope}_pages" / f"{scope}-{part:02d}.ipynb"
 
 
 def _strip_run_paths(nb, tmp: Path) -> None:

@@ -33,8 +33,9 @@ class ScopeOutputs:
 
 class ScopeFiles:
     """Writes, for each product and each of its scopes in order, `<product>/<scope>.json` and
-    the product's extra exports into `folder(product)`; then, with `books`, prints each scope's
-    case book `<product>/<scope>_cases.pdf`. Times are added to `spent` (export_figures,
+    the product's extra exports into `folder(product)` (with the product's workbook settings,
+    `settings[product]`); then, with `books`, prints each scope's book of case pages
+    `<product>/<scope>_<book>.pdf` (case files; the scorecards' officer pages). Times are added to `spent` (export_figures,
     export_files and export_files.<product>, export_books: summed over the workers).
 
     The work runs in `workers` forked processes, which take whole products from a shared
@@ -44,11 +45,12 @@ class ScopeFiles:
     does the same."""
 
     def __init__(self, products: list[str], scopes: list[str], marts: dict, folder, books: bool, spent: dict,
-                 workers: int = 2):
+                 workers: int = 2, settings: dict | None = None):
         # the largest marts first: the other worker takes the next product meanwhile
         self.products = sorted(products, key=lambda n: -sum(len(t) for t in marts[n].tables.values()))
         self.scopes = sorted(scopes, key=lambda s: s != "all")   # the bank's scope writes every case file first
         self.marts, self.folder, self.books, self.spent, self.workers = marts, folder, books, spent, workers
+        self.settings = settings or {}
         self.results: dict[tuple[str, str], ScopeOutputs] = {}
         self.book_paths: dict[Path, tuple[str, str]] = {}         # book -> (product, scope)
         self.error: BaseException | None = None
@@ -158,15 +160,15 @@ class ScopeFiles:
                         return
                     self.results[(name, scope)] = out = self._write(name, scope, binder)
                     done.append((name, scope, out))
-            books = {}
+            books, titles = {}, {}
             for name, scope, out in done:
                 if out.cases and self.books:
-                    book = Path(self.folder(name)) / f"{scope}_cases.pdf"
-                    books[book] = out.cases
+                    book = Path(self.folder(name)) / f"{scope}_{PRODUCTS[name].book}.pdf"
+                    books[book], titles[book] = out.cases, PRODUCTS[name].book_title
                     self.book_paths[book] = (name, scope)
             if books and not self._halt.is_set():
                 t = time.perf_counter()
-                binder.finish(books)
+                binder.finish(books, titles)
                 self._timed("export_books", t)
         except BaseException as exc:            # noqa: BLE001 (raised in the runner's thread by finish)
             self.error = exc
@@ -185,7 +187,7 @@ class ScopeFiles:
         self._timed("export_figures", t)
         if product.extra_exports:
             t = time.perf_counter()
-            extra = product.extra_exports(self.marts[name], scope, folder)
+            extra = product.extra_exports(self.marts[name], scope, folder, self.settings.get(name, {}))
             self._timed("export_files", t)
             self._timed(f"export_files.{name}", t)     # by product, in the manifest and the benchmark
             out.cases = [p for kind, p in extra if kind == "case"]

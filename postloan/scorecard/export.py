@@ -27,12 +27,30 @@ def _current(m: Marts, name: str, scope: str) -> pd.DataFrame:
 
 
 
-def page_sets(m: Marts, scope: str, per_set: int) -> list[list[str]]:
-    """The officers of the scope in page order (managing branch, rank), cut into sets of at
-    most `per_set` one-page scorecards: each set is one notebook, HTML and PDF of the run."""
+def page_order(m: Marts, scope: str) -> list[str]:
+    """The officers of the scope in page order: managing branch, then rank in the branch."""
     t = _current(m, "scorecard_totals", scope).sort_values(["managing_branch_id", "rank_branch", "officer_id"])
-    ids = t["officer_id"].tolist()
-    return [ids[i:i + per_set] for i in range(0, len(ids), per_set)] or [[]]
+    return t["officer_id"].tolist()
+
+
+def write_officer_pages(m: Marts, scope: str, folder: Path, top_n: int) -> list[tuple[str, Path]]:
+    """One self-contained HTML page per officer, written once however many scopes hold the
+    officer (in `scorecards/officers/<工号>.html`); every officer of the scope is returned, in
+    page order, as a "case" page, which the runner prints once and binds into the scope's book
+    `<scope>_pages.pdf`. `top_n`: the unmet duties an officer's page lists."""
+    from postloan.present.scorecards import ScorecardBook, officer_pages_html
+    from postloan.run.export import page_html
+    pages = Path(folder) / "officers"
+    pages.mkdir(exist_ok=True)
+    ids = page_order(m, scope)
+    paths = [pages / f"{officer_id}.html" for officer_id in ids]
+    new = [(officer_id, path) for officer_id, path in zip(ids, paths) if not path.exists()]
+    names = dict(zip(m["scorecard_totals"]["officer_id"], m["scorecard_totals"]["name"]))
+    book = ScorecardBook(m, scope, top_n)
+    for (officer_id, path), html in zip(new, officer_pages_html(book, [i for i, _ in new])):
+        path.write_text(page_html(f"{names.get(officer_id, '')}（{officer_id}） 个人考核评价表（{m.month}）", html),
+                        encoding="utf-8")
+    return [("case", p) for p in paths]
 
 
 def scorecard_figures(m: Marts, scope: str) -> dict:

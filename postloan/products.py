@@ -146,8 +146,9 @@ def _accountability_items(run_dir, scope):
     path = Path(run_dir) / "marts" / "accountability" / "accountability_cases.parquet"
     if not path.exists():
         return []
+    from postloan.run.export import page_file_name
     ids = scope_frame(pd.read_parquet(path), scope)["case_id"]
-    return [(i, i) for i in ids if i in files]
+    return [(i, i) for i in ids if page_file_name(i) in files]
 
 
 def _workout_build(extract, period, params):
@@ -182,8 +183,9 @@ def _workout_items(run_dir, scope):
     path = Path(run_dir) / "workout" / f"{scope}.json"
     if not path.exists():
         return []
+    from postloan.run.export import page_file_name
     ids = json.loads(path.read_text(encoding="utf-8")).get("case_ids", [])
-    return [(i, i) for i in ids if i in files]
+    return [(i, i) for i in ids if page_file_name(i) in files]
 
 
 @dataclass(frozen=True)

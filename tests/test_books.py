@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pikepdf
@@ -65,3 +66,15 @@ def test_published_books_bookmark_every_case_of_their_scope(published_run):
             else:
                 assert len(ids) == figures["cases"], book
         assert seen == pages
+
+
+def test_a_page_named_from_a_hostile_id_stays_in_its_folder():
+    """Ids come from the extract: a case or officer page is named by page_file_name, which keeps
+    a plain id and turns any other into plain characters and a digest (no '/', no '..')."""
+    from postloan.run.export import page_file_name
+    assert page_file_name("E00012") == "E00012" and page_file_name("杭州L-1_a") == "杭州L-1_a"
+    names = {k: page_file_name(k) for k in ["<script>alert(2)</script>E3", "../../etc/passwd", "a/b", "a\\b", "a b", "ab"]}
+    for key, name in names.items():
+        assert re.fullmatch(r"[A-Za-z0-9_\-\u4e00-\u9fff]+", name), (key, name)
+    assert len(set(names.values())) == len(names)                 # two ids never share a file
+    assert page_file_name("a/b") != page_file_name("a_b")

@@ -88,12 +88,12 @@ def write_case_files(m: Marts, scope: str, folder: Path) -> list[tuple[str, Path
     (in `accountability/cases/`); every case of the scope is returned as a "case" page, which
     the runner prints once and binds into the scope's book `<scope>_cases.pdf`."""
     from postloan.present.accountability import case_page_html
-    from postloan.run.export import page_html
+    from postloan.run.export import page_file_name, page_html
     out = []
     cases_dir = Path(folder) / "cases"
     cases_dir.mkdir(exist_ok=True)
     for case_id in scope_frame(m["accountability_cases"], scope).get("case_id", []):
-        path = cases_dir / f"{case_id}.html"
+        path = cases_dir / f"{page_file_name(case_id)}.html"
         if not path.exists():
             path.write_text(page_html(f"{case_id} 责任认定案卷", case_page_html(m, case_id)), encoding="utf-8")
         out.append(("case", path))

@@ -22,6 +22,7 @@ from postloan.run.export import ExportError, page_html, print_pdfs
 CHUNK = 120            # case files per printed document (two documents print at once)
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+_DIGEST_NAME = re.compile(r"-[0-9a-f]{12}$")     # a page named by export.page_file_name's digest: its id is not in the name
 
 
 def _body(html_path: Path) -> str:
@@ -119,7 +120,7 @@ class Binder:
                 opened.append(pdf)
                 titles, starts = _outline_starts(pdf)
                 if len(starts) != len(chunk) or -1 in starts or starts != sorted(starts) or not all(
-                        p.stem in t for p, t in zip(chunk, titles)):
+                        p.stem in t or _DIGEST_NAME.search(p.stem) for p, t in zip(chunk, titles)):
                     alone += chunk             # headings not as expected: print these one by one
                     continue
                 for p, s, e in zip(chunk, starts, starts[1:] + [len(pdf.pages)]):

@@ -3,6 +3,7 @@ Chromium, and the figures JSON."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import json
 import math
@@ -141,6 +142,21 @@ def page_html(title: str, body: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
             f"<title>{html.escape(title)}</title>{PAGE_CSS}</head><body>{body}</body></html>\n")
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]{1,80}")
+
+
+def page_file_name(key: str) -> str:
+    """The file name (without .html) of the page of one case or officer: the id itself when it is
+    plain letters, digits, '-', '_' or Chinese; otherwise (an id from an extract may hold '/',
+    '..' or markup) its plain characters and a digest of the whole id, so that no id can name
+    a path outside the folder, and two ids never share a file."""
+    key = str(key)
+    if _SAFE_NAME.fullmatch(key):
+        return key
+    plain = re.sub(r"[^A-Za-z0-9_\-\u4e00-\u9fff]", "_", key)[:40]
+    return f"{plain}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:12]}"
 
 
 PDF_WORKERS = 2    # pages printed at once: ~1.4x on two cores (measured on 300-page scorecard sets)

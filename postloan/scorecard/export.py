@@ -39,11 +39,11 @@ def write_officer_pages(m: Marts, scope: str, folder: Path, top_n: int) -> list[
     page order, as a "case" page, which the runner prints once and binds into the scope's book
     `<scope>_pages.pdf`. `top_n`: the unmet duties an officer's page lists."""
     from postloan.present.scorecards import ScorecardBook, officer_pages_html
-    from postloan.run.export import page_html
+    from postloan.run.export import page_file_name, page_html
     pages = Path(folder) / "officers"
     pages.mkdir(exist_ok=True)
     ids = page_order(m, scope)
-    paths = [pages / f"{officer_id}.html" for officer_id in ids]
+    paths = [pages / f"{page_file_name(officer_id)}.html" for officer_id in ids]
     new = [(officer_id, path) for officer_id, path in zip(ids, paths) if not path.exists()]
     names = dict(zip(m["scorecard_totals"]["officer_id"], m["scorecard_totals"]["name"]))
     book = ScorecardBook(m, scope, top_n)

@@ -109,12 +109,12 @@ def write_case_files(m: Marts, scope: str, folder: Path) -> list[tuple[str, Path
     (in `workout/cases/`); every case of the scope is returned as a "case" page, which the
     runner prints once and binds into the scope's book `<scope>_cases.pdf`."""
     from postloan.present.workout import case_page_html
-    from postloan.run.export import page_html
+    from postloan.run.export import page_file_name, page_html
     cases_dir = Path(folder) / "cases"
     cases_dir.mkdir(exist_ok=True)
     out = []
     for loan_id in scope_frame(m["workout_cases"], scope)["loan_id"]:
-        path = cases_dir / f"{loan_id}.html"
+        path = cases_dir / f"{page_file_name(loan_id)}.html"
         if not path.exists():
             path.write_text(page_html(f"{loan_id} 催收/处置案卷", case_page_html(m, loan_id)), encoding="utf-8")
         out.append(("case", path))

@@ -31,7 +31,7 @@ def _page_texts(pdf):
 @pytest.mark.slow
 def test_each_case_is_printed_once_and_each_book_holds_its_own_pages(tmp_path):
     a, b = _case(tmp_path, "C1", pages=2), _case(tmp_path, "C2")
-    c = _case(tmp_path, "C3", heading=False)      # no heading: found by printing it alone
+    c = _case(tmp_path, "C3", heading=False)      # no heading: its marker still gives its first page
     books = {tmp_path / "all_cases.pdf": [a, b, c], tmp_path / "B1_cases.pdf": [b, c]}
     assert print_books(books) == 3
     bank = _page_texts(tmp_path / "all_cases.pdf")
@@ -39,6 +39,16 @@ def test_each_case_is_printed_once_and_each_book_holds_its_own_pages(tmp_path):
     assert "C1 第 2 页" in bank[1]
     assert [t.split()[0] for t in _page_texts(tmp_path / "B1_cases.pdf")] == ["C2", "C3"]
     assert _bookmarks(tmp_path / "B1_cases.pdf") == [("C2 案卷", 0), ("C3 案卷", 1)]
+
+
+@pytest.mark.slow
+def test_a_chunk_whose_markers_are_not_found_is_printed_case_by_case(tmp_path, monkeypatch):
+    from postloan.run import books as binder
+    monkeypatch.setattr(binder, "_marked_starts", lambda pdf, n: None)
+    a, b = _case(tmp_path, "C1", pages=2), _case(tmp_path, "C2")
+    assert print_books({tmp_path / "all_cases.pdf": [a, b], tmp_path / "B1_cases.pdf": [b]}) == 2
+    assert [t.split()[0] for t in _page_texts(tmp_path / "all_cases.pdf")] == ["C1", "C1", "C2"]
+    assert _bookmarks(tmp_path / "B1_cases.pdf") == [("C2 案卷", 0)]
 
 
 def _bookmarks(path) -> list[tuple[str, int]]:

@@ -1,13 +1,16 @@
 """Case-file books: every case file is printed once, each scope's book is assembled from the pages.
 
-A case (a workout case, an accountability case) belongs to the bank's book and to its
-branch's and sub-branch's. Printing a small HTML page costs Chromium about half a second
-(a page, a layout, a font subset), so the case files of a run are concatenated — up to
-`CHUNK` of them in one document, each starting on a new page — and printed with the outline
-Chromium draws from their headings. The first outline entry of each case file gives its
-first page; pikepdf (qpdf) then copies each scope's pages into `<scope>_cases.pdf`, with one
-bookmark per case. A case file whose top heading cannot be found in the outline (a page
-that does not start with one) is printed on its own instead, so a book is never wrong.
+A case (a workout case, an accountability case, an officer's scorecard page) belongs to the
+bank's book and to its branch's and sub-branch's. Printing a small HTML page costs Chromium
+about half a second (a page, a layout, a font subset), so the case files of a run are
+concatenated — up to `CHUNK` of them in one document, each starting on a new page — and
+printed in one go. Each case file starts with a marker: a one-pixel internal link, which
+Chromium prints as a link annotation on the page where the case begins (`_marked_starts`).
+That gives each case's first page without the tagged PDF that Chromium's outline needs (a
+tagged print takes about three times as long). pikepdf (qpdf) then copies each scope's pages
+into its book, without the markers, with one bookmark per case. A chunk whose markers are
+not all found, once each and in order, is printed case by case instead, so a book is never
+wrong.
 """
 from __future__ import annotations
 
@@ -22,7 +25,6 @@ from postloan.run.export import ExportError, page_html, print_pdfs
 CHUNK = 120            # case files per printed document (two documents print at once)
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
-_DIGEST_NAME = re.compile(r"-[0-9a-f]{12}$")     # a page named by export.page_file_name's digest: its id is not in the name
 
 
 def _body(html_path: Path) -> str:
@@ -39,21 +41,39 @@ def _title(html_path: Path) -> str:
     return html.unescape(m.group(1)) if m else html_path.stem
 
 
-def _outline_starts(pdf) -> tuple[list[str], list[int]]:
-    """Titles and first pages (0-based) of the top-level outline entries."""
-    index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
-    titles, starts = [], []
-    with pdf.open_outline() as outline:
-        for item in outline.root:
-            dest = item.destination
-            if dest is None and item.action is not None:
-                dest = item.action.get("/D")
-            try:
-                starts.append(index[dest[0].objgen])
-            except (KeyError, IndexError, TypeError, AttributeError):
-                starts.append(-1)
-            titles.append(str(item.title))
-    return titles, starts
+_MARK = "pl-case-"
+
+
+def _marked(body: str, i: int) -> str:
+    """A case's body in a block that starts a page, with the marker of case `i` at its top (placed
+    absolutely: it takes no room and cannot be split from the case's first line)."""
+    return (f'<div style="break-before: page; position: relative"><a href="#{_MARK}{i}" id="{_MARK}{i}" '
+            'style="position: absolute; top: 0; left: 0; width: 1px; height: 1px; font-size: 1px; '
+            f'color: transparent; text-decoration: none">.</a>{body}</div>')
+
+
+def _marked_starts(pdf, n: int) -> list[int] | None:
+    """The first page (0-based) of each of the `n` marked cases of a printed chunk, and the
+    markers removed; None when the markers are not each found once, in order."""
+    import pikepdf
+    starts: dict[int, int] = {}
+    for page_no, page in enumerate(pdf.pages):
+        annots = page.obj.get("/Annots")
+        if annots is None:
+            continue
+        keep = pikepdf.Array()
+        for a in annots:
+            dest = str(a.get("/Dest", ""))
+            if dest.startswith("/" + _MARK) and dest[len(_MARK) + 1:].isdigit():
+                k = int(dest[len(_MARK) + 1:])
+                if k in starts:
+                    return None
+                starts[k] = page_no
+            else:
+                keep.append(a)
+        page.obj["/Annots"] = keep
+    pages = [starts.get(k, -1) for k in range(n)]
+    return pages if len(starts) == n and -1 not in pages and pages == sorted(pages) and pages[0] == 0 else None
 
 
 def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", workers: int = 2) -> int:
@@ -92,9 +112,9 @@ class Binder:
     def _submit(self, chunk: list[Path]) -> None:
         from postloan.run.export import BackgroundPrinter
         if self.printer is None:
-            self.printer = BackgroundPrinter(self.workers, outline=True)
+            self.printer = BackgroundPrinter(self.workers)
         doc = self.work / f"chunk-{len(self.chunks):03d}.html"
-        doc.write_text(page_html(self.title, "".join(_body(p) for p in chunk)), encoding="utf-8")
+        doc.write_text(page_html(self.title, "".join(_marked(_body(p), i) for i, p in enumerate(chunk))), encoding="utf-8")
         self.chunks.append((chunk, doc.with_suffix(".pdf")))
         self.printer.submit(doc, doc.with_suffix(".pdf"))
 
@@ -118,10 +138,9 @@ class Binder:
             for chunk, path in self.chunks:
                 pdf = pikepdf.open(path)
                 opened.append(pdf)
-                titles, starts = _outline_starts(pdf)
-                if len(starts) != len(chunk) or -1 in starts or starts != sorted(starts) or not all(
-                        p.stem in t or _DIGEST_NAME.search(p.stem) for p, t in zip(chunk, titles)):
-                    alone += chunk             # headings not as expected: print these one by one
+                starts = _marked_starts(pdf, len(chunk))
+                if starts is None:
+                    alone += chunk             # markers not as expected: print these one by one
                     continue
                 for p, s, e in zip(chunk, starts, starts[1:] + [len(pdf.pages)]):
                     where[p] = (pdf, s, e)

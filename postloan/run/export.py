@@ -162,12 +162,12 @@ def page_file_name(key: str) -> str:
 PDF_WORKERS = 2    # pages printed at once: ~1.4x on two cores (measured on 300-page scorecard sets)
 
 
-def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS, outline: bool = False) -> None:
+def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS) -> None:
     """Print each (html, pdf) pair to an A4 PDF in one headless Chromium, `workers` pages at a
-    time; with `outline`, the PDF carries bookmarks drawn from the page's headings. Any
-    failure raises ExportError naming the file."""
+    time (untagged: a tagged print takes about three times as long). Any failure raises
+    ExportError naming the file."""
     if jobs:
-        asyncio.run(_print_all([(Path(h), Path(p)) for h, p in jobs], max(1, workers), outline))
+        asyncio.run(_print_all([(Path(h), Path(p)) for h, p in jobs], max(1, workers)))
 
 
 class BackgroundPrinter:
@@ -177,12 +177,11 @@ class BackgroundPrinter:
 
     _DONE = None
 
-    def __init__(self, workers: int = PDF_WORKERS, outline: bool = False):
+    def __init__(self, workers: int = PDF_WORKERS):
         import queue
         import threading
         self.queue: "queue.Queue" = queue.Queue()
         self.errors: list[BaseException] = []
-        self.outline = outline
         self.thread = threading.Thread(target=self._run, args=(max(1, workers),), name="pdf-printer", daemon=True)
         self.thread.start()
 
@@ -210,14 +209,14 @@ class BackgroundPrinter:
 
     def _run(self, workers: int) -> None:
         try:
-            asyncio.run(_print_all(self.queue, workers, self.outline))
+            asyncio.run(_print_all(self.queue, workers))
         except BaseException as exc:           # noqa: BLE001 (raised in the caller's thread)
             self.errors.append(exc)
             while self.queue.get() is not self._DONE:      # let submit/finish return
                 pass
 
 
-async def _print_all(jobs, workers: int, outline: bool = False) -> None:
+async def _print_all(jobs, workers: int) -> None:
     """Print `jobs`: a list of (html, pdf), or a queue.Queue of them ended by None."""
     import queue as queues
     from playwright.async_api import async_playwright
@@ -266,8 +265,7 @@ async def _print_all(jobs, workers: int, outline: bool = False) -> None:
                 page = await context.new_page()
                 try:
                     await page.goto(html_path.resolve().as_uri(), wait_until="load")
-                    await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True,
-                                   **({"outline": True, "tagged": True} if outline else {}))
+                    await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
                 except Exception as exc:
                     raise ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name}：{type(exc).__name__}: {exc}") from None
                 finally:

@@ -223,19 +223,13 @@ def test_excel_for_hr_matches_the_figures_json(scorecard_run):
     assert b100 < all_ids
 
 
-def _bookmarks(path) -> list[tuple[str, int]]:
-    import pikepdf
-    with pikepdf.open(path) as doc:
-        index = {p.obj.objgen: i for i, p in enumerate(doc.pages)}
-        with doc.open_outline() as outline:
-            return [(str(e.title), index[e.destination[0].objgen]) for e in outline.root]
-
-
 def test_each_officer_s_page_is_written_once_and_bound_into_each_scope_s_book(scorecard_run):
     """One HTML page per officer in scorecards/officers/, whatever scopes hold the officer; each
     scope's <scope>_pages.pdf holds a bookmarked page (or more) for each of its officers; the
     scope's workbook holds the ranking, one notebook per scope."""
     import re
+
+    from test_books import _bookmarks                  # read without the code under test
     folder = scorecard_run / "scorecards"
     everyone = {o["officer_id"] for o in json.loads((folder / "all.json").read_text(encoding="utf-8"))["officers"]}
     assert {p.stem for p in (folder / "officers").glob("*.html")} == everyone

@@ -143,9 +143,11 @@ def page_order(book: ScorecardBook) -> list[str]:
 def show_officer_pages(book: ScorecardBook, show: bool = True):
     """Every officer's page of the scope; with `show` false, where they are: each page is
     written once per run (officers/<工号>.html) and bound into the scope's book."""
+    from postloan.products import PRODUCTS          # the book's name is the product's (run.scope_files binds it)
     ids = page_order(book)
     if not show:
-        display(HTML(lead(f"本范围客户经理 {len(ids):,} 人，每人一页个人考核评价表：PDF 装订为 {book.scope}_pages.pdf"
+        display(HTML(lead(f"本范围客户经理 {len(ids):,} 人，每人一页个人考核评价表：PDF 装订为 "
+                          f"{book.scope}_{PRODUCTS['scorecards'].book}.pdf"
                           "（按机构、分行内排名顺序，每人一个书签），网页为 officers/ 目录下的单独文件；仪表板可按客户经理查看。")))
         return
     for html in officer_pages_html(book, ids):

@@ -67,6 +67,23 @@ def test_a_demand_after_the_limitation_ran_out_does_not_revive_it(policy):
     assert lim["deadline"] == T("2026-06-30")
 
 
+def test_each_loan_walks_its_own_demands_whatever_their_order_in_the_extract(policy):
+    # three loans, their demands interleaved and out of date order: each loan's limitation is
+    # worked out from its own, in date order (a demand after the deadline then running ends it)
+    acts = frame("collection_actions", _action(1, "L2", "2026-09-01", "borrower"),
+                 _action(2, "L1", "2025-03-01", "borrower"), _action(3, "L2", "2024-02-01", "borrower"),
+                 _action(4, "L3", "2026-07-15", "borrower"), _action(5, "L1", "2024-01-10", "borrower"))
+    d = _run(policy, {"collection_actions": acts}, LOAN, {**LOAN, "loan_id": "L2", "maturity_date": "2021-03-31"},
+             {**LOAN, "loan_id": "L3", "customer_id": "C3"})
+    lim = d[d["kind"] == "limitation"].set_index("loan_id")
+    assert lim.loc["L1", "deadline"] == T("2028-03-01") and lim.loc["L1", "last_event"] == T("2025-03-01")
+    # L2: fell due 2021-03-31 (deadline 2024-03-31); the demand of 2024-02-01 restarts it to
+    # 2027-02-01, that of 2026-09-01 to 2029-09-01
+    assert lim.loc["L2", "deadline"] == T("2029-09-01")
+    # L3: fell due 2023-06-30, ran out 2026-06-30; the demand of 2026-07-15 comes too late
+    assert lim.loc["L3", "deadline"] == T("2026-06-30") and lim.loc["L3", "last_event"] == T("2023-06-30")
+
+
 def test_acceleration_moves_the_start(policy):
     row = {**LOAN, "maturity_date": "2026-06-30", "accelerated_date": "2024-01-15"}
     assert _one(_run(policy, {}, row), "limitation")["deadline"] == T("2027-01-15")

@@ -85,21 +85,7 @@ def legal_deadlines(extract, loans: pd.DataFrame, policy, as_of) -> pd.DataFrame
                         stops[["loan_id", "day"]].assign(stop=np.where(stops["judged"], "judged", "suspended"))],
                        ignore_index=True)
     years = pd.DateOffset(years=pol.limitation_years.years)
-    state, lim_deadline, last = {}, {}, {}
-    by_loan = {k: g.sort_values("day") for k, g in events.groupby("loan_id", sort=False)}
-    for loan_id, b in base.items():
-        d, seen = b + years, b
-        for e in by_loan.get(loan_id, events.iloc[:0]).itertuples():
-            if e.day > d:
-                break                                   # the limitation had run out: nothing later revives it
-            if isinstance(e.stop, str):
-                state[loan_id] = e.stop                 # in proceedings, or judged: tracked otherwise
-                break
-            if e.day + years > d:
-                d, seen = e.day + years, e.day
-        lim_deadline[loan_id], last[loan_id] = d, seen
-    lim_deadline = pd.Series(lim_deadline, dtype="datetime64[ns]").reindex(ids)
-    last = pd.Series(last, dtype="datetime64[ns]").reindex(ids)
+    lim_deadline, last, state = _limitation(base, events, years)
     judged_loans = {k for k, v in state.items() if v == "judged"}
     running = ~ids.isin(list(state))
     lim = loans[running]
@@ -148,6 +134,50 @@ def legal_deadlines(extract, loans: pd.DataFrame, policy, as_of) -> pd.DataFrame
     for col in ("base_date", "last_event", "deadline"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
     return out[COLUMNS].reset_index(drop=True)
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds (NaT: the smallest int64)."""
+    return pd.to_datetime(values).astype("datetime64[ns]").to_numpy().view("i8")
+
+
+def _limitation(base: pd.Series, events: pd.DataFrame, years: pd.DateOffset) -> tuple[pd.Series, pd.Series, dict]:
+    """The main debt's limitation of each loan of `base` (index: loan_id; value: the day it fell due):
+    its deadline, the day it last (re)started, and {loan_id: "suspended" | "judged"} for the loans
+    in proceedings. From the base date, each event (loan_id, day, stop) in day order: one after the
+    deadline then running ends the walk (nothing later revives a lost right); a stop (a case
+    against the borrower, open or judged) ends it with that state; any other event (an evidenced
+    demand, a payment, a case ended without judgment) restarts the 3 years when it extends them.
+    Events of a loan on the same day are taken in the order given."""
+    ev = events.assign(_order=np.arange(len(events))).sort_values(["loan_id", "day", "_order"])
+    loan = ev["loan_id"].astype(object).to_numpy()
+    day, plus = _ns(ev["day"]), _ns(ev["day"] + years)
+    stop, is_stop = ev["stop"].astype(object).to_numpy(), ev["stop"].notna().to_numpy()
+    spans = {}
+    if len(loan):
+        bounds = np.r_[0, np.flatnonzero(loan[1:] != loan[:-1]) + 1, len(loan)]
+        spans = {loan[i0]: (int(i0), int(i1)) for i0, i1 in zip(bounds[:-1], bounds[1:])}
+    first, start = _ns(base + years), _ns(base)
+    lim, seen, state = first.copy(), start.copy(), {}
+    for k, loan_id in enumerate(base.index):
+        span = spans.get(loan_id)
+        if span is None:
+            continue
+        d, s = int(first[k]), int(start[k])
+        for i in range(*span):
+            if d != _NAT and day[i] > d:
+                break                                   # the limitation had run out: nothing later revives it
+            if is_stop[i]:
+                state[loan_id] = stop[i]                # in proceedings, or judged: tracked otherwise
+                break
+            if d != _NAT and plus[i] > d:
+                d, s = int(plus[i]), int(day[i])
+        lim[k], seen[k] = d, s
+    as_dates = lambda a: pd.Series(a.view("datetime64[ns]"), index=base.index)   # noqa: E731
+    return as_dates(lim), as_dates(seen), state
 
 
 def _chain(starts: pd.Series, events: pd.DataFrame, years: pd.DateOffset) -> pd.Series:

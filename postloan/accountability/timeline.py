@@ -116,7 +116,7 @@ def _credit_at(ctx: MonthContext, cases: pd.DataFrame) -> np.ndarray:
     still on the book (active at the case date's month-end), plus the case loan itself."""
     lm = ctx.extract["loan_month"]
     q = cases[["loan_id", "customer_id", "case_date"]].assign(month=cases["case_date"].dt.strftime("%Y-%m"), _i=range(len(cases)))
-    book = lm[lm["status"] == "active"][["month", "loan_id"]].merge(
+    book = lm[(lm["status"] == "active") & lm["month"].isin(q["month"].unique())][["month", "loan_id"]].merge(
         ctx.loans[["loan_id", "customer_id", "amount", "disbursement_date"]], on="loan_id")
     m = q.merge(book, on=["customer_id", "month"], suffixes=("", "_other"))
     m = m[(m["disbursement_date"] <= m["case_date"]) & (m["loan_id_other"] != m["loan_id"])]

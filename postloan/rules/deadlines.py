@@ -33,9 +33,17 @@ def _day_end(as_of: pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
+def _of_loans(extract, table: str, ids) -> pd.DataFrame:
+    """The rows of `table` about the loans `ids` (through the extract's grouping when it has one)."""
+    if hasattr(extract, "rows_for"):
+        return extract.rows_for(table, "loan_id", ids)
+    t = extract[table]
+    return t[t["loan_id"].isin(ids)]
+
+
 def _cases(extract, ids, as_of) -> pd.DataFrame:
-    c = extract["legal_cases"]
-    c = c[c["loan_id"].isin(ids) & (c["filed_date"] <= as_of)].copy()
+    c = _of_loans(extract, "legal_cases", ids)
+    c = c[(c["filed_date"] <= as_of)].copy()
     c["against"] = c["against"].astype(object).where(c["against"].notna(), BORROWER)
     judged = (c["judgment_date"] <= as_of).fillna(False).astype(bool)
     closed = (c["closed_date"] <= as_of).fillna(False).astype(bool)
@@ -66,8 +74,8 @@ def legal_deadlines(extract, loans: pd.DataFrame, policy, as_of) -> pd.DataFrame
     loans = loans.drop_duplicates("loan_id").set_index("loan_id", drop=False)
     ids = loans.index
     base = _base_dates(loans)
-    act = extract["collection_actions"]
-    act = act[act["evidence"].fillna(False).astype(bool) & act["loan_id"].isin(ids) & (act["action_time"] < _day_end(as_of))]
+    act = _of_loans(extract, "collection_actions", ids)
+    act = act[act["evidence"].fillna(False).astype(bool) & (act["action_time"] < _day_end(as_of))]
     act = act.assign(day=act["action_time"].dt.normalize())
     cases = _cases(extract, ids, as_of)
     on_borrower = cases[cases["against"] == BORROWER]
@@ -77,8 +85,8 @@ def legal_deadlines(extract, loans: pd.DataFrame, policy, as_of) -> pd.DataFrame
     #   the last interruption; suspended while a case against the borrower is open;
     #   after a judgment, replaced by the enforcement deadline
     demands = act[act["contacted_party"] == BORROWER][["loan_id", "day"]]
-    paid = obligor_payments(extract["recoveries"], None, as_of)
-    paid = paid[paid["loan_id"].isin(ids)].rename(columns={"recovery_date": "day"})[["loan_id", "day"]]
+    paid = obligor_payments(_of_loans(extract, "recoveries", ids), None, as_of)
+    paid = paid.rename(columns={"recovery_date": "day"})[["loan_id", "day"]]
     ended = on_borrower[on_borrower["ended"]].rename(columns={"restart": "day"})[["loan_id", "day"]]
     stops = on_borrower[~on_borrower["ended"]].rename(columns={"filed_date": "day"})
     events = pd.concat([demands.assign(stop=None), paid.assign(stop=None), ended.assign(stop=None),
@@ -197,8 +205,7 @@ def _chain(starts: pd.Series, events: pd.DataFrame, years: pd.DateOffset) -> pd.
 
 def _guarantees(extract, loans, policy, as_of, act, cases, on_borrower, main_deadline) -> pd.DataFrame:
     pol = policy.legal
-    g = extract["guarantees"]
-    g = g[g["loan_id"].isin(loans.index)].copy()
+    g = _of_loans(extract, "guarantees", loans.index).copy()
     if g.empty:
         return pd.DataFrame(columns=COLUMNS)
     ln = loans.loc[g["loan_id"]]

@@ -35,6 +35,11 @@ class RawExtract:
     in_source: object = None     # data_connectors.in_source.InSource when loan_month was narrowed in the source
 
 
+# memo entries that are lookup structures (groupings, sorted copies) rather than results: each
+# process makes its own when it needs them; they are not sent between processes (parallel_marts)
+LOCAL_MEMO = frozenset({"months", "rows_for", "assignments_by_start"})
+
+
 @dataclass
 class Extract:
     """The validated extract: canonical, typed tables keyed by contract table name.

@@ -91,7 +91,11 @@ class MonthContext:
     # ---- responsibility ---------------------------------------------------
     def responsible(self, customer_ids, dates) -> np.ndarray:
         """officer_id responsible for each (customer, date) per the assignments history; None if nobody."""
-        return attribution.responsible(self.extract["assignments"], customer_ids, dates)
+        a = self.extract["assignments"]
+        key = ("assignments_by_start", id(a), len(a))        # prepared once per extract, asked ~90 times a run
+        if key not in self.extract.memo:
+            self.extract.memo[key] = attribution.by_start(a)
+        return attribution.responsible(self.extract.memo[key], customer_ids, dates, ready=True)
 
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:

@@ -6,8 +6,17 @@ import numpy as np
 import pandas as pd
 
 
-def responsible(assignments: pd.DataFrame, customer_ids, dates) -> np.ndarray:
-    """officer_id responsible for each (customer, date); None when nobody was assigned."""
+def by_start(assignments: pd.DataFrame) -> pd.DataFrame:
+    """The assignments as `responsible` reads them (customer as text, in start order): made once
+    and passed with `ready=True` by a caller that asks many times."""
+    a = assignments[["customer_id", "officer_id", "start_date", "end_date"]].copy()
+    a["customer_id"] = a["customer_id"].astype("string").astype(object)
+    return a.sort_values("start_date")
+
+
+def responsible(assignments: pd.DataFrame, customer_ids, dates, ready: bool = False) -> np.ndarray:
+    """officer_id responsible for each (customer, date); None when nobody was assigned.
+    `ready`: `assignments` is already `by_start(assignments)`."""
     q = pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype="string").to_numpy(),
                       "day": pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[ns]"),
                       "_i": np.arange(len(customer_ids))})
@@ -15,9 +24,7 @@ def responsible(assignments: pd.DataFrame, customer_ids, dates) -> np.ndarray:
     q = q[q["day"].notna() & q["customer_id"].notna()]
     if q.empty:
         return out
-    a = assignments[["customer_id", "officer_id", "start_date", "end_date"]].copy()
-    a["customer_id"] = a["customer_id"].astype("string").astype(object)
-    a = a.sort_values("start_date")
+    a = assignments if ready else by_start(assignments)
     q = q.sort_values("day")
     q["customer_id"] = q["customer_id"].astype(object)
     m = pd.merge_asof(q, a, left_on="day", right_on="start_date", by="customer_id", direction="backward")

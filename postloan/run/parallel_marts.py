@@ -23,6 +23,7 @@ import traceback
 
 from postloan.products import PRODUCTS
 from postloan.run.forking import can_fork, die_with_parent
+from postloan.validation import LOCAL_MEMO
 
 WORKERS = 2
 
@@ -122,7 +123,7 @@ def _child(tasks, counter, send, extract) -> None:
         while (i := _next(counter, len(tasks))) is not None:
             before = set(extract.memo)
             tasks[i]()
-            memo = {k: v for k, v in extract.memo.items() if k not in before}
+            memo = {k: v for k, v in extract.memo.items() if k not in before and k[0] not in LOCAL_MEMO}
             send.send_bytes(pickle.dumps(("result", memo), protocol=pickle.HIGHEST_PROTOCOL))
         send.send_bytes(pickle.dumps(("done",)))
     except BaseException as exc:         # noqa: BLE001 (reported to the parent, which raises it)

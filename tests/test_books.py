@@ -88,3 +88,10 @@ def test_a_page_named_from_a_hostile_id_stays_in_its_folder():
         assert re.fullmatch(r"[A-Za-z0-9_\-\u4e00-\u9fff]+", name), (key, name)
     assert len(set(names.values())) == len(names)                 # two ids never share a file
     assert page_file_name("a/b") != page_file_name("a_b")
+
+
+def test_a_chunk_holds_each_style_block_once_before_the_cases():
+    from postloan.run.books import _one_style
+    a, b = "<style>.pl { color: #000; }</style>", "<style>.pl-kpi { border: 1px solid; }</style>"
+    bodies = [f"{a}<h2>甲</h2>", f"{a}{b}<p>乙</p>", f"<p>丙</p>{b}{a}", "<p>&lt;style&gt;丁&lt;/style&gt;</p>"]
+    assert _one_style(bodies) == a + b + "<h2>甲</h2><p>乙</p><p>丙</p><p>&lt;style&gt;丁&lt;/style&gt;</p>"

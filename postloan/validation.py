@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from postloan import contract as C
+from postloan import string_isin
 from postloan.parsing import empty_column, parse_column
 from postloan.violations import ExtractInvalid, Violation
 
@@ -34,6 +35,8 @@ class RawExtract:
     problems: list[Violation] = field(default_factory=list)   # found while reading
     in_source: object = None     # data_connectors.in_source.InSource when loan_month was narrowed in the source
 
+
+string_isin.install()         # every id of an extract is an Arrow string: find thousands of them in one call
 
 # memo entries that are lookup structures (groupings, sorted copies) rather than results: each
 # process makes its own when it needs them; they are not sent between processes (parallel_marts)

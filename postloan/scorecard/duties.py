@@ -121,7 +121,8 @@ def build_book_duties(ctx: MonthContext, period: Period) -> pd.DataFrame:
     at_disb = ctx.responsible(book["customer_id"], book["disbursement_date"])
     # became NPL in the period: NPL at its end, or NPL at a month-end of the period (or written
     # off) and then written off or transferred before its end
-    inside = lm[lm["month"].isin(period.months) & lm["loan_id"].isin(book["loan_id"])]
+    inside = lm[lm["month"].isin(period.months)]
+    inside = inside[inside["loan_id"].isin(book["loan_id"])]
     npl_inside = set(inside.loc[(inside["status"] == "active") & inside["classification"].isin(NPL_CLASSES), "loan_id"])
     gone = book["status"].isin(["written_off", "transferred"]) & (
         book["loan_id"].isin(npl_inside) | (book["status"] == "written_off"))

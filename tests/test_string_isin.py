@@ -18,8 +18,8 @@ HAY = pd.Series(["L1", "L2", None, "L3", "长安", "L1", ""], dtype="string")
     pd.Series(["L1", pd.NA], dtype=object), (x for x in ["L1"]), pd.Series(["L2"], dtype="large_string[pyarrow]"),
 ], ids=lambda v: type(v).__name__)
 def test_the_same_rows_as_pandas_own_isin(values):
-    if hasattr(values, "__next__"):                    # a generator is read once: compare with a fresh copy
-        values, again = list(values), None
+    if hasattr(values, "__next__"):                    # a generator is read once: compare on a list of it
+        values = list(values)
     ours = string_isin.isin(HAY.array, values)
     theirs = string_isin._PANDAS_ISIN(HAY.array, values)
     assert ours.dtype == theirs.dtype == np.bool_
@@ -27,7 +27,7 @@ def test_the_same_rows_as_pandas_own_isin(values):
 
 
 def test_series_isin_goes_through_it_once_installed():
-    import postloan.validation  # noqa: F401  (installs it)
+    import postloan.validation  # noqa: F401 (installs it)
     from pandas.arrays import ArrowStringArray
     assert ArrowStringArray.isin is string_isin.isin
     assert HAY.isin(pd.Series(["L1", "长安"], dtype="string")).tolist() == [True, False, False, False, True, True, False]

@@ -36,3 +36,18 @@ def test_no_published_page_shows_a_code_or_a_raw_reference(published_run):
             if parts & codes or RAW_REF.search(token):
                 found.setdefault(token, str(page.relative_to(published_run)))
     assert not found, f"codes or raw references on published pages: {dict(list(found.items())[:20])}"
+
+
+def test_a_column_labelled_for_a_table_shows_what_its_map_shows():
+    """present.tables.labels_of (a list, no Series per map) against Series.map, through table():
+    text ids, a value without a label, nulls and booleans (nullable and plain)."""
+    import pandas as pd
+    from postloan.present.tables import labels_of, table
+    frames = [pd.DataFrame({"v": pd.Series(["done", "late", None, "odd"], dtype="string")}),
+              pd.DataFrame({"v": pd.Series([True, None, False], dtype="boolean")}),
+              pd.DataFrame({"v": [True, False]}), pd.DataFrame({"v": pd.Series([], dtype="string")})]
+    labels = {"done": "已按时完成", "late": "逾期完成", True: "是", False: "否"}
+    for f in frames:
+        cols = [("label", "状态", None)]
+        assert table(f.assign(label=labels_of(f["v"], labels)), cols) == table(f.assign(label=f["v"].map(labels)), cols)
+    assert labels_of(frames[0]["v"], labels) == ["已按时完成", "逾期完成", None, None]

@@ -21,7 +21,7 @@ from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
 from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, heading, kpis, lead, table
+from postloan.present.tables import CSS, heading, kpis, labels_of, lead, table
 from postloan.scorecard.export import DUTY_CN, page_order as page_order_of
 
 ROLE = enum_labels("officer_role")
@@ -173,11 +173,12 @@ def officer_pages_html(book: ScorecardBook, chosen: list[str]):
     hist = book.marts["scorecard_totals"]
     trend_by = {k: g.sort_values("period") for k, g in hist[hist["officer_id"].isin(chosen)].groupby("officer_id", sort=False)}
     empty_ind, empty_miss = ind_all.iloc[:0], miss_all.iloc[:0]
+    branches = dict(zip(book.marts["branches"]["branch_id"], book.marts["branches"]["branch_name"]))
     for r in t.itertuples():
         ind = ind_by.get(r.officer_id, empty_ind)
         score = "—" if pd.isna(r.total_score) else f"{r.total_score:.2f}"
         head = '<div class="pl-page"></div>' + heading(
-            2, f"{r.name}（{r.officer_id}） · {book.branch([r.branch_id]).iat[0]} · {ROLE.get(r.role, r.role)}")
+            2, f"{r.name}（{r.officer_id}） · {branches.get(r.branch_id, r.branch_id)} · {ROLE.get(r.role, r.role)}")
         rank = "—" if pd.isna(r.rank_branch) else f"{int(r.rank_branch)}/{int(r.n_branch)}"
         rank_role = "—" if pd.isna(r.rank_role) else f"{int(r.rank_role)}/{int(r.n_role)}"
         box = kpis([("总分", score), ("等级", r.grade_name), ("分行内排名", rank), ("岗位排名", rank_role),
@@ -195,7 +196,7 @@ def officer_pages_html(book: ScorecardBook, chosen: list[str]):
             n = npl.iloc[0]
             notes.append(f"新增不良率：本人发放部分 {fmt.pct(n.get('value_originated'))}，接手部分 {fmt.pct(n.get('value_inherited'))}。")
         miss = miss_by.get(r.officer_id, empty_miss).sort_values("due_date")
-        miss = miss.assign(duty_cn=miss["duty"].map(DUTY_CN).astype(object))
+        miss = miss.assign(duty_cn=labels_of(miss["duty"], DUTY_CN))
         yield (CSS + PAGE_CSS + head + box + lead(*notes) + _indicator_table(book, ind)
                      + _charts(ind, trend_by.get(r.officer_id, hist.iloc[:0]))
                      + "<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [

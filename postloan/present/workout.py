@@ -10,7 +10,7 @@ from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame, scope_name
 from postloan.present import fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, book_note, esc, heading, kpis, lead, table
+from postloan.present.tables import CSS, book_note, esc, heading, kpis, labels_of, lead, table
 from postloan.workout.export import workout_figures
 from postloan.workout.package import package_pricing, securitisation_pools
 
@@ -21,9 +21,13 @@ def load_book(run_dir, scope: str = "all") -> tuple[Marts, str]:
     return product_marts(run_dir, "workout", scope), scope
 
 
+def _officer_name(names: dict, i) -> str:
+    return f"{names.get(i, ('',))[0]}（{i}）" if isinstance(i, str) else "无人管户"
+
+
 def _officer(m: Marts, ids: pd.Series) -> pd.Series:
     names = m.officer_names()
-    return ids.map(lambda i: f"{names.get(i, ('',))[0]}（{i}）" if isinstance(i, str) else "无人管户")
+    return ids.map(lambda i: _officer_name(names, i))
 
 
 def _not_provided(m: Marts, table_name: str, what: str) -> str:
@@ -176,7 +180,7 @@ def case_page_html(m: Marts, loan_id: str) -> str:
         return m.rows_of(name, "loan_id", loan_id)
     cls = enum_labels("classification")
     routes = term_labels("workout_route")
-    officer = _officer(m, pd.Series([c.officer_id])).iat[0]
+    officer = _officer_name(m.officer_names(), c.officer_id)
     parts = [CSS, '<div style="break-before: page"></div>',
              heading(2, f"催收/处置案卷：{c.customer_name}（{c.customer_id}）借据 {loan_id}"),
              kpis([("阶段", term_labels("collection_stage").get(c.stage, c.stage)), ("债权", fmt.money(c.claim, "万元")),
@@ -189,20 +193,20 @@ def case_page_html(m: Marts, loan_id: str) -> str:
                   f"借款人状态：{'已进入破产程序' if c.bankrupt else ('失联/下落不明' if c.missing else '可联系')}"
                   f"{'，无可供执行财产' if c.no_assets else ''}。")]
     h = pick("workout_history").tail(12)
-    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + table(h.assign(cls=h["classification"].map(cls)), [
+    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + table(h.assign(cls=labels_of(h["classification"], cls)), [
         ("month", "月份", None), ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"), ("cls", "分类", None)]))
     col = pick("workout_collateral")
-    parts.append("<h3 class='pl'>押品</h3>" + table(col.assign(kind_cn=col["kind"].map(enum_labels("collateral_kind")),
-                                                             reg=col["registered"].map(YES)), [
+    parts.append("<h3 class='pl'>押品</h3>" + table(col.assign(kind_cn=labels_of(col["kind"], enum_labels("collateral_kind")),
+                                                             reg=labels_of(col["registered"], YES)), [
         ("collateral_id", "编号", None), ("kind_cn", "类别", None), ("appraised_value", "评估值（万元）", "money"),
         ("appraisal_date", "评估日", "date"), ("reg", "已登记", None)], None, "无押品。"))
     g = pick("workout_guarantees")
-    parts.append("<h3 class='pl'>保证人</h3>" + table(g.assign(state=g["enforceable"].map({True: "可主张", False: "已丧失"})), [
+    parts.append("<h3 class='pl'>保证人</h3>" + table(g.assign(state=labels_of(g["enforceable"], {True: "可主张", False: "已丧失"})), [
         ("guarantor_name", "保证人", None), ("amount", "保证金额（万元）", "money"), ("mode", "方式", "enum:guarantee_mode"), ("state", "状态", None)],
         None, "无保证。"))
     a = pick("workout_actions")
     status = {"done": "已按时完成", "late": "逾期完成", "missing": "逾期未做", "next": "待办"}
-    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + table(a.assign(st=a["status"].map(status)), [
+    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + table(a.assign(st=labels_of(a["status"], status)), [
         ("label", "动作", None), ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("st", "状态", None)],
         None, "无（未逾期或已核销）。"))
     ct = pick("workout_contacts").sort_values("action_time").tail(10)
@@ -218,7 +222,7 @@ def case_page_html(m: Marts, loan_id: str) -> str:
         ("note", "说明", None)], None, "无。"))
     parts.append("<h3 class='pl'>可行法律路径</h3>" + f'<p class="pl">{esc(c.routes_open)}</p>')
     r = pick("workout_routes").sort_values("pv", ascending=False)
-    r = r.assign(ok=r["open"].map({True: "可行", False: "不可行"}))
+    r = r.assign(ok=labels_of(r["open"], {True: "可行", False: "不可行"}))
     reason = (f"建议：{c.recommended_cn}，现值 {fmt.money(c.recommended_pv, '万元')}"
               + (f"；次优为{routes.get(c.runner_up, '')}（{fmt.money(c.runner_up_pv, '万元')}）" if isinstance(c.runner_up, str) else "")
               + ("；敏感性测试下建议会改变，标为不稳定，提交委员会审议。" if c.unstable else "。"))

@@ -134,3 +134,34 @@ def test_libreoffice_shows_a_full_rate_as_a_percentage_and_a_flag_as_yes(publish
     assert "100.0%" in results
     assert ",是," in detail and "TRUE" not in detail
     assert (tmp_path / "hr-说明.csv").read_text(encoding="utf-8").startswith("项目,内容")
+
+
+
+def test_a_text_that_looks_like_xlsxwriter_markup_stays_that_text(tmp_path):
+    """xlsxwriter writes a shared string `<r>…</r>` as raw XML (its rich strings): a name from the
+    extract then showed as another text, or made the file unreadable. Every string is text."""
+    import openpyxl
+    import pandas as pd
+    from postloan.present.excel import write_workbook
+    hostile = ["<r><t>改过的名字</t></r>", "<r>未闭合", '<r><t a="1">x</r>', "<r></r>", "正常"]
+    path = write_workbook(tmp_path / "r.xlsx", [("名单", pd.DataFrame({"name": hostile}), {"name": "text"})])
+    assert [c.value for c in openpyxl.load_workbook(path)["名单"]["A"]][1:] == hostile
+
+
+def test_other_shared_strings_are_xlsxwriter_s_own_bytes():
+    import io
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+    from postloan.present.excel import PlainSharedStrings
+    table = SharedStringTable()
+    for s in ["名字", " lead", "trail ", 'a&b<c>"d"', "line\nbreak", "tab\tin", "ctl\x01\x1f", "_x0041_ literal", "",
+              "\u2028", "=HYPERLINK(1)"]:
+        table._get_shared_string_index(s)
+    table._sort_string_data()
+    written = []
+    for cls in (SharedStrings, PlainSharedStrings):
+        sst = cls()
+        sst.string_table = table
+        sst._set_filehandle(io.StringIO())
+        sst._write_sst_strings()
+        written.append(sst.fh.getvalue())
+    assert written[0] == written[1] and written[0].count("<si>") == 11

@@ -5,7 +5,8 @@ must stay a name. Every text cell is written as a string (xlsxwriter with
 `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off), and a text that
 starts with `= + - @`, a tab or a carriage return gets a leading apostrophe, so that it
 stays text when a user edits the cell or saves the sheet as CSV (the OWASP advice for
-formula injection). A sheet's cells are turned into XML column by column when the workbook is
+formula injection). A text that looks like xlsxwriter's rich-string markup (`<r>…</r>`) is
+written as text too (`PlainSharedStrings`). A sheet's cells are turned into XML column by column when the workbook is
 saved (`FrameSheet`), not through one xlsxwriter call per cell: the file is the one those
 calls would write, member for member, in less than half the time. Each sheet gets a frozen header row, an autofilter and column widths
 from its content. The file is written beside the target and moved into place, so a failed
@@ -18,11 +19,13 @@ from typing import Iterable
 
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter import packager as _packager
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, _utf16_len, _utf16_truncate
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -137,6 +140,30 @@ def _width(frame: pd.DataFrame, col) -> float:
 
 
 HEADER_FORMAT = {"bold": True, "border": 1, "align": "center", "valign": "top"}   # pandas' header style
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")    # what _escape_control_characters rewrites
+
+
+class PlainSharedStrings(_packager.SharedStrings):
+    """The workbook's shared strings, every one written as text. xlsxwriter writes a string that
+    starts with `<r>` and ends with `</r>` as raw XML (its own rich strings): a name from an
+    extract such as `<r><t>x</t></r>` then showed as another text, and `<r>…` unbalanced made
+    the whole file unreadable. The suite writes no rich string, so each string is escaped; the
+    XML of every other string is xlsxwriter's own, byte for byte, written in one piece."""
+
+    def _write_sst_strings(self) -> None:
+        cc, esc, needs_cc = self._escape_control_characters, self._escape_data, _CONTROL.search
+        out = []
+        for string in self.string_table.string_array:
+            if needs_cc(string):                   # xlsxwriter's two substitutions change nothing else
+                string = cc(string)
+            space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+            out.append(f"<si><t{space}>{esc(string)}</t></si>")
+        self.fh.write("".join(out))
+
+
+_packager.SharedStrings = PlainSharedStrings        # the packager makes the sharedStrings part with it
 
 
 class FrameSheet(Worksheet):

@@ -1,0 +1,80 @@
+"""Where a command's CPU goes: run it, sample the CPU time of every process in its tree once a
+second, and print the CPU seconds by kind of process (the run's main process, its forked
+workers, the Jupyter kernels, Chromium) and per 10-second window, so that an idle core shows.
+
+    python benchmarks/cpu_by_process.py -- .venv/bin/postloan run --source data/bench/large.duckdb --out /tmp/x
+
+A process's CPU is read while it lives: a Chromium renderer that ends between two samples loses
+up to a second. The command's own output goes to --log (default: discarded).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import subprocess
+import sys
+import time
+
+import psutil
+
+
+def _kind(proc: psutil.Process, root: int) -> str:
+    try:
+        line = " ".join(proc.cmdline())
+        if "chrom" in line:
+            return "chromium"
+        if "ipykernel" in line:
+            return "kernel"
+        if proc.pid == root:
+            return "main"
+        if proc.ppid() == root and "postloan" in line:
+            return "worker (fork)"
+        return "other: " + proc.name()
+    except psutil.Error:
+        return "?"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--log", default=None, help="file for the command's output")
+    ap.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
+    args = ap.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        ap.error("no command given")
+    t0 = time.time()
+    with open(args.log or "/dev/null", "w", encoding="utf-8") as out:
+        p = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        root = psutil.Process(p.pid)
+        last: dict = {}
+        kind: dict = {}
+        windows: dict = collections.defaultdict(collections.Counter)
+        while p.poll() is None:
+            try:
+                procs = [root] + root.children(recursive=True)
+            except psutil.Error:
+                break
+            for proc in procs:
+                try:
+                    c = proc.cpu_times()
+                    key = (proc.pid, proc.create_time())
+                    kind.setdefault(key, _kind(proc, p.pid))
+                    windows[int(time.time() - t0) // 10][kind[key]] += c.user + c.system - last.get(key, 0.0)
+                    last[key] = c.user + c.system
+                except psutil.Error:
+                    pass
+            time.sleep(1)
+    total = collections.Counter()
+    for key, seconds in last.items():
+        total[kind[key]] += seconds
+    print(f"wall {time.time() - t0:.1f} s, exit code {p.returncode}, CPU {sum(total.values()):.1f} s")
+    for k, v in total.most_common():
+        print(f"  {k:22s} {v:8.1f} s CPU")
+    print("CPU seconds per 10 s window (20 = both cores busy):")
+    for w in sorted(windows):
+        print(f"  {w * 10:5d} s  " + "  ".join(f"{k}={v:.0f}" for k, v in sorted(windows[w].items()) if v >= 0.5))
+    sys.exit(p.returncode)
+
+
+if __name__ == "__main__":
+    main()

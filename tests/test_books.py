@@ -95,3 +95,16 @@ def test_a_chunk_holds_each_style_block_once_before_the_cases():
     a, b = "<style>.pl { color: #000; }</style>", "<style>.pl-kpi { border: 1px solid; }</style>"
     bodies = [f"{a}<h2>甲</h2>", f"{a}{b}<p>乙</p>", f"<p>丙</p>{b}{a}", "<p>&lt;style&gt;丁&lt;/style&gt;</p>"]
     assert _one_style(bodies) == a + b + "<h2>甲</h2><p>乙</p><p>丙</p><p>&lt;style&gt;丁&lt;/style&gt;</p>"
+
+
+@pytest.mark.slow
+def test_documents_printed_in_one_tab_each_hold_their_own_page(tmp_path, monkeypatch):
+    """print_pdfs navigates one tab per worker from document to document and renews it every
+    PAGES_PER_TAB documents: each PDF must still hold its own document, whichever tab printed it."""
+    from postloan.run import export
+    monkeypatch.setattr(export, "PAGES_PER_TAB", 2)
+    cases = [_case(tmp_path, f"D{k}", pages=k % 2 + 1) for k in range(7)]
+    export.print_pdfs([(c, c.with_suffix(".pdf")) for c in cases], workers=2)
+    for k, c in enumerate(cases):
+        texts = _page_texts(c.with_suffix(".pdf"))
+        assert [t.split()[0] for t in texts] == [f"D{k}"] * (k % 2 + 1)

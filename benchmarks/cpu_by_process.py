@@ -1,6 +1,9 @@
-"""Where a command's CPU goes: run it, sample the CPU time of every process in its tree once a
-second, and print the CPU seconds by kind of process (the run's main process, its forked
+"""Where a command's CPU and memory go: run it, sample the CPU time of every process in its tree
+once a second, and print the CPU seconds by kind of process (the run's main process, its forked
 workers, the Jupyter kernels, Chromium) and per 10-second window, so that an idle core shows.
+With --memory it also reads each process's PSS (proportional set size: shared pages split
+between their sharers) and prints the tree's peak, what each kind held at that moment, and the
+peak of each window.
 
     python benchmarks/cpu_by_process.py -- .venv/bin/postloan run --source data/bench/large.duckdb --out /tmp/x
 
@@ -37,6 +40,7 @@ def _kind(proc: psutil.Process, root: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--log", default=None, help="file for the command's output")
+    ap.add_argument("--memory", action="store_true", help="also sample PSS by kind (slower samples)")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -49,11 +53,14 @@ def main() -> None:
         last: dict = {}
         kind: dict = {}
         windows: dict = collections.defaultdict(collections.Counter)
+        peak, peak_at, peak_kinds = 0, 0.0, collections.Counter()
+        window_peak: dict = collections.defaultdict(int)
         while p.poll() is None:
             try:
                 procs = [root] + root.children(recursive=True)
             except psutil.Error:
                 break
+            held = collections.Counter()
             for proc in procs:
                 try:
                     c = proc.cpu_times()
@@ -61,8 +68,16 @@ def main() -> None:
                     kind.setdefault(key, _kind(proc, p.pid))
                     windows[int(time.time() - t0) // 10][kind[key]] += c.user + c.system - last.get(key, 0.0)
                     last[key] = c.user + c.system
+                    if args.memory:
+                        held[kind[key]] += proc.memory_full_info().pss
                 except psutil.Error:
                     pass
+            if args.memory:
+                now = sum(held.values())
+                w = int(time.time() - t0) // 10
+                window_peak[w] = max(window_peak[w], now)
+                if now > peak:
+                    peak, peak_at, peak_kinds = now, time.time() - t0, held
             time.sleep(1)
     total = collections.Counter()
     for key, seconds in last.items():
@@ -73,6 +88,11 @@ def main() -> None:
     print("CPU seconds per 10 s window (20 = both cores busy):")
     for w in sorted(windows):
         print(f"  {w * 10:5d} s  " + "  ".join(f"{k}={v:.0f}" for k, v in sorted(windows[w].items()) if v >= 0.5))
+    if args.memory and peak:
+        mib = 1024 * 1024
+        print(f"peak PSS {peak / mib:,.0f} MiB at {peak_at:.0f} s: " +
+              "  ".join(f"{k}={v / mib:,.0f}" for k, v in peak_kinds.most_common()))
+        print("peak PSS per 10 s window (MiB): " + "  ".join(f"{w * 10}s={v / mib:,.0f}" for w, v in sorted(window_peak.items())))
     sys.exit(p.returncode)
 
 

@@ -160,7 +160,8 @@ def page_file_name(key: str) -> str:
 
 
 PDF_WORKERS = 2    # pages printed at once: ~1.4x on two cores (measured on 300-page scorecard sets)
-PAGES_PER_TAB = 50   # documents printed in one browser tab before it is replaced by a new one
+PAGES_PER_TAB = 50   # documents printed in one browser tab before it is replaced by a new one,
+TAB_BYTES = 1_000_000  # or this much HTML (what a tab laid out stays in its memory)
 
 
 def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS) -> None:
@@ -260,24 +261,25 @@ async def _print_all(jobs, workers: int) -> None:
             return None
 
         async def worker():
-            # One tab per worker, navigated from page to page: a new tab costs Chromium about 0.2 s
-            # (24 workbook pages: 20 s in new tabs, 10 s in one), and is renewed every
-            # PAGES_PER_TAB pages so that what a long run leaves behind in a tab is let go.
-            page, printed = None, 0
+            # One tab per worker, navigated from document to document: a new tab costs Chromium
+            # about 0.2 s (24 workbook pages: 20 s in new tabs, 10 s in one). A tab keeps the memory
+            # of what it laid out, so it is renewed after PAGES_PER_TAB documents or TAB_BYTES of
+            # HTML (a book's chunk of 120 case files is about 1 MB: each chunk gets a fresh tab).
+            page, printed, held = None, 0, 0
             try:
                 while (job := await next_job()) is not None:
                     html_path, pdf_path = job
                     allowed.add(html_path.resolve().as_uri())
-                    if page is None or printed >= PAGES_PER_TAB:
+                    if page is None or printed >= PAGES_PER_TAB or held >= TAB_BYTES:
                         if page is not None:
                             await page.close()
-                        page, printed = await context.new_page(), 0
+                        page, printed, held = await context.new_page(), 0, 0
                     try:
                         await page.goto(html_path.resolve().as_uri(), wait_until="load")
                         await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
                     except Exception as exc:
                         raise ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name}：{type(exc).__name__}: {exc}") from None
-                    printed += 1
+                    printed, held = printed + 1, held + html_path.stat().st_size
             finally:
                 if page is not None:
                     await page.close()

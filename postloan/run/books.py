@@ -110,8 +110,11 @@ class Binder:
     (`add`), and binds the books once every page is known (`finish`): the printing of the
     first hundred cases overlaps the writing of the rest."""
 
-    def __init__(self, title: str = "案卷汇编", workers: int = 2):
+    def __init__(self, title: str = "案卷汇编", workers: int = 2, printer=None):
+        """`printer`: where the chunks print (a handle on the run's printer, see
+        postloan.run.print_service); by default a Chromium of the binder's own."""
         self.title, self.workers = title, workers
+        self.shared = printer
         self.work = Path(tempfile.mkdtemp(prefix="postloan-books-"))
         self.pending: list[Path] = []
         self.seen: set[Path] = set()
@@ -130,7 +133,7 @@ class Binder:
     def _submit(self, chunk: list[Path]) -> None:
         from postloan.run.export import BackgroundPrinter
         if self.printer is None:
-            self.printer = BackgroundPrinter(self.workers)
+            self.printer = self.shared if self.shared is not None else BackgroundPrinter(self.workers)
         doc = self.work / f"chunk-{len(self.chunks):03d}.html"
         doc.write_text(page_html(self.title, _one_style(_marked(_body(p), i) for i, p in enumerate(chunk))), encoding="utf-8")
         self.chunks.append((chunk, doc.with_suffix(".pdf")))

@@ -174,8 +174,9 @@ def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS) -> Non
 
 class BackgroundPrinter:
     """Prints pages while the caller goes on writing others: Chromium works on one core while
-    Python writes Excel and HTML on the other. `submit` pages as they are written; `finish`
-    waits for the last and raises the first failure (ExportError)."""
+    Python writes Excel and HTML on the other. `submit` pages as they are written (with `done`,
+    called with None once the PDF is written, or with the failure: every job submitted gets
+    exactly one call); `finish` waits for the last and raises the first failure (ExportError)."""
 
     _DONE = None
 
@@ -187,10 +188,10 @@ class BackgroundPrinter:
         self.thread = threading.Thread(target=self._run, args=(max(1, workers),), name="pdf-printer", daemon=True)
         self.thread.start()
 
-    def submit(self, html_path: Path, pdf_path: Path) -> None:
+    def submit(self, html_path: Path, pdf_path: Path, done=None) -> None:
         if self.errors:
             raise self.errors[0]
-        self.queue.put((Path(html_path), Path(pdf_path)))
+        self.queue.put((Path(html_path), Path(pdf_path), done))
 
     def finish(self) -> None:
         self.queue.put(self._DONE)
@@ -201,9 +202,12 @@ class BackgroundPrinter:
     def abandon(self) -> None:
         """The run failed: stop after the pages under way, ignore their outcome."""
         import queue
+        gone = ExportError("PDF 打印已中止 (pdf_failed)：运行失败")
         try:
             while True:
-                self.queue.get_nowait()
+                job = self.queue.get_nowait()
+                if job is not None:
+                    _tell(job, gone)
         except queue.Empty:
             pass
         self.queue.put(self._DONE)
@@ -214,12 +218,22 @@ class BackgroundPrinter:
             asyncio.run(_print_all(self.queue, workers))
         except BaseException as exc:           # noqa: BLE001 (raised in the caller's thread)
             self.errors.append(exc)
-            while self.queue.get() is not self._DONE:      # let submit/finish return
-                pass
+            while (job := self.queue.get()) is not self._DONE:      # let submit/finish return
+                _tell(job, exc)
+
+
+def _tell(job, outcome) -> None:
+    """Call a job's `done` (if it has one) with None or its failure, once."""
+    done = job[2] if len(job) > 2 else None
+    if done is not None:
+        try:
+            done(outcome)
+        except Exception:                       # noqa: BLE001 (a listener's fault is not the printer's)
+            pass
 
 
 async def _print_all(jobs, workers: int) -> None:
-    """Print `jobs`: a list of (html, pdf), or a queue.Queue of them ended by None."""
+    """Print `jobs`: a list of (html, pdf), or a queue.Queue of (html, pdf, done) ended by None."""
     import queue as queues
     from playwright.async_api import async_playwright
     source = jobs if isinstance(jobs, queues.Queue) else None
@@ -268,18 +282,25 @@ async def _print_all(jobs, workers: int) -> None:
             page, printed, held = None, 0, 0
             try:
                 while (job := await next_job()) is not None:
-                    html_path, pdf_path = job
-                    allowed.add(html_path.resolve().as_uri())
-                    if page is None or printed >= PAGES_PER_TAB or held >= TAB_BYTES:
-                        if page is not None:
-                            await page.close()
-                        page, printed, held = await context.new_page(), 0, 0
+                    html_path, pdf_path = job[0], job[1]
+                    outcome = ExportError(f"PDF 打印已中止 (pdf_failed)：{html_path.name}")
                     try:
-                        await page.goto(html_path.resolve().as_uri(), wait_until="load")
-                        await page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
-                    except Exception as exc:
-                        raise ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name}：{type(exc).__name__}: {exc}") from None
-                    printed, held = printed + 1, held + html_path.stat().st_size
+                        allowed.add(html_path.resolve().as_uri())
+                        if page is None or printed >= PAGES_PER_TAB or held >= TAB_BYTES:
+                            if page is not None:
+                                await page.close()
+                            page, printed, held = await context.new_page(), 0, 0
+                        try:
+                            await page.goto(html_path.resolve().as_uri(), wait_until="load")
+                            await page.pdf(path=str(pdf_path), format="A4", print_background=True,
+                                           prefer_css_page_size=True)
+                        except Exception as exc:
+                            outcome = ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name}：{type(exc).__name__}: {exc}")
+                            raise outcome from None
+                        outcome = None
+                        printed, held = printed + 1, held + html_path.stat().st_size
+                    finally:
+                        _tell(job, outcome)
             finally:
                 if page is not None:
                     await page.close()

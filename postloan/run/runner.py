@@ -31,7 +31,8 @@ from postloan.parameter_set import SNAPSHOT, load_parameter_set
 from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
-from postloan.run.export import BackgroundPrinter, ExportError, find_chromium, to_html
+from postloan.run.export import ExportError, find_chromium, to_html
+from postloan.run.print_service import PrintService
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
 from postloan.run.parallel_marts import MartsError, build_all
@@ -219,7 +220,7 @@ def run(req: RunRequest) -> Path:
         _say(f"      已清理上次中断运行留下的临时目录 (abandoned_tmp_removed)：{old}")
     run_id, tmp = _reserve(Path(req.out), month)
     outputs = []
-    printer = side = None
+    printer = side = service = None
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
         for name, m in marts.items():
@@ -245,9 +246,14 @@ def run(req: RunRequest) -> Path:
         set_run_context(run_id=run_id, started_at=started.isoformat(timespec="seconds"), source=source["description"],
                         fingerprint=fingerprint, code_version=code_version(),
                         parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
+        # one Chromium prints the whole run (workbook pages and the writers' book chunks): made before
+        # the writers fork (they inherit its pipes), started after (its threads live here only)
+        service = PrintService(children=2) if req.pdf else None
         side = ScopeFiles(req.products, scopes, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent,
-                          settings=settings)
+                          settings=settings, printer=service)
         side.start()
+        if service is not None:
+            service.start()
         # 4 render
         jobs = [(name, s) for name in req.products for s in scopes]
         _say(f"[4/{steps}] 渲染工作簿：{len(jobs)} 份（{', '.join(req.products)} × {len(scopes)} 个范围）")
@@ -274,7 +280,7 @@ def run(req: RunRequest) -> Path:
         _say(f"[5/{steps}] 导出 HTML、PDF 与指标 JSON")
         printing = []                        # (html, pdf, product, scope): printed while the rest is written
         if req.pdf:
-            printer = BackgroundPrinter()
+            printer = service.handle()
         pages = []
         for name, s, nb_out in done:
             nb = nbformat.read(nb_out, as_version=4)
@@ -308,6 +314,9 @@ def run(req: RunRequest) -> Path:
             if printer is not None:
                 printer.finish()
                 printer = None
+            if service is not None:
+                service.close()
+                service = None
         for _, pdf_path, name, s in printing:
             outputs.append({"product": name, "scope": s, "kind": "pdf", "path": str(pdf_path.relative_to(tmp))})
         for book, (name, s) in side.book_paths.items():
@@ -334,8 +343,8 @@ def run(req: RunRequest) -> Path:
         (tmp / OWNER).unlink()
         os.replace(tmp, final)           # the publication: one rename
     except BaseException as exc:
-        if printer is not None:
-            printer.abandon()
+        if service is not None:
+            service.abandon()
         if side is not None:            # the forked writers are terminated (their Chromium with them)
             side.stop()
             side.join(timeout=60)

@@ -45,12 +45,14 @@ class ScopeFiles:
     does the same."""
 
     def __init__(self, products: list[str], scopes: list[str], marts: dict, folder, books: bool, spent: dict,
-                 workers: int = 2, settings: dict | None = None):
+                 workers: int = 2, settings: dict | None = None, printer=None):
         # the largest marts first: the other worker takes the next product meanwhile
         self.products = sorted(products, key=lambda n: -sum(len(t) for t in marts[n].tables.values()))
         self.scopes = sorted(scopes, key=lambda s: s != "all")   # the bank's scope writes every case file first
         self.marts, self.folder, self.books, self.spent, self.workers = marts, folder, books, spent, workers
         self.settings = settings or {}
+        self.printer = printer                  # the run's PrintService: books print in its one Chromium
+        self._remote = None                     # in a forked worker: its channel to that printer
         self.results: dict[tuple[str, str], ScopeOutputs] = {}
         self.book_paths: dict[Path, tuple[str, str]] = {}         # book -> (product, scope)
         self.error: BaseException | None = None
@@ -66,7 +68,7 @@ class ScopeFiles:
             self._next = ctx.Value("i", 0)
             for k in range(min(self.workers, len(self.products))):
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=self._child, args=(send,), name=f"postloan-files-{k + 1}", daemon=True)
+                proc = ctx.Process(target=self._child, args=(send, k), name=f"postloan-files-{k + 1}", daemon=True)
                 proc.start()
                 send.close()
                 self._procs.append([proc, recv, False])
@@ -82,8 +84,10 @@ class ScopeFiles:
             self._next.value = i + 1
         return self.products[i] if i < len(self.products) else None
 
-    def _child(self, send) -> None:
+    def _child(self, send, k: int = 0) -> None:
         die_with_parent()
+        if self.printer is not None:
+            self._remote = self.printer.remote(k)
         before = dict(self.spent)
         self.work()
         error = self.error
@@ -151,7 +155,7 @@ class ScopeFiles:
         self.spent[key] = round(self.spent.get(key, 0.0) + time.perf_counter() - t, 2)
 
     def work(self) -> None:
-        binder = Binder() if self.books else None     # case files print while the other files are written
+        binder = Binder(printer=self._printer_handle()) if self.books else None   # printed while the rest is written
         done = []
         try:
             while (name := self._take()) is not None:
@@ -175,6 +179,13 @@ class ScopeFiles:
         finally:
             if binder is not None:
                 binder.close()
+
+    def _printer_handle(self):
+        """Where this worker's book chunks print: the run's printer (over the pipe from a forked
+        worker, directly from the thread), or None (the binder's own Chromium)."""
+        if self.printer is None:
+            return None
+        return self._remote if self._remote is not None else self.printer.handle()
 
     def _write(self, name: str, scope: str, binder) -> ScopeOutputs:
         product, folder = PRODUCTS[name], Path(self.folder(name))

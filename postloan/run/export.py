@@ -35,7 +35,10 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-
 
 CHROMIUM_CANDIDATES = ["chromium", "chromium-browser", "google-chrome"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                  # Chromium 151+ pre-renders its address-bar popup in a renderer of its own, headless
+                  # too: 382 -> 331 MiB PSS for a browser with one page open (Debian's 156)
+                  "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup"]
 
 
 class ExportError(RuntimeError):

@@ -70,3 +70,20 @@ def test_two_workers_share_the_products_and_bind_each_book(sample_duckdb, workou
     for book, (name, scope) in side.book_paths.items():
         with pikepdf.open(book) as pdf, pdf.open_outline() as outline:
             assert len(list(outline.root)) == len(side.results[(name, scope)].cases) > 0, book
+
+
+def test_case_files_go_to_print_branch_by_branch(workout_marts, tmp_path, monkeypatch):
+    """The bank's scope writes every case file, but they are queued for printing in the order of
+    the branch books (then the bank's cases in no branch): a branch's book then draws its pages,
+    and the fonts they carry, from a few printed chunks instead of from all of them."""
+    from postloan.run import books
+    queued = []
+    monkeypatch.setattr(books.Binder, "add", lambda self, pages: queued.extend(p for p in pages if p not in queued))
+    monkeypatch.setattr(books.Binder, "finish", lambda self, b, t=None: 0)
+    side = ScopeFiles(["workout"], ["all", "B100", "B200"], {"workout": workout_marts}, lambda name: tmp_path / name,
+                      books=True, spent={}, workers=1)             # one thread: the binder is this process's
+    side.start()
+    side.finish()
+    bank, b100, b200 = (side.results[("workout", s)].cases for s in ("all", "B100", "B200"))
+    assert b100 and b200 and set(b100) | set(b200) <= set(bank)
+    assert queued == b100 + b200 + [p for p in bank if p not in b100 and p not in b200]

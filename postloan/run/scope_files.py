@@ -159,11 +159,23 @@ class ScopeFiles:
         done = []
         try:
             while (name := self._take()) is not None:
+                bank = []
                 for scope in self.scopes:
                     if self._halt.is_set():
                         return
-                    self.results[(name, scope)] = out = self._write(name, scope, binder)
+                    self.results[(name, scope)] = out = self._write(name, scope)
                     done.append((name, scope, out))
+                    # the bank's scope writes every case file first; they go to print branch by branch
+                    # (its own order, the bank's book, is kept by the binding): a printed chunk then
+                    # holds few branches, and a branch's book copies the fonts of a few chunks, not of
+                    # every chunk of the run (large: a branch's workout book 17 MB, most of it fonts)
+                    if binder is not None:
+                        if scope == "all":
+                            bank = out.cases
+                        else:
+                            binder.add(out.cases)
+                if binder is not None:
+                    binder.add(bank)            # the bank's cases in no branch's book
             books, titles = {}, {}
             for name, scope, out in done:
                 if out.cases and self.books:
@@ -187,7 +199,7 @@ class ScopeFiles:
             return None
         return self._remote if self._remote is not None else self.printer.handle()
 
-    def _write(self, name: str, scope: str, binder) -> ScopeOutputs:
+    def _write(self, name: str, scope: str) -> ScopeOutputs:
         product, folder = PRODUCTS[name], Path(self.folder(name))
         folder.mkdir(parents=True, exist_ok=True)
         out = ScopeOutputs()
@@ -203,6 +215,4 @@ class ScopeFiles:
             self._timed(f"export_files.{name}", t)     # by product, in the manifest and the benchmark
             out.cases = [p for kind, p in extra if kind == "case"]
             out.files += [(kind, p) for kind, p in extra if kind != "case"]
-            if binder is not None:
-                binder.add(out.cases)
         return out

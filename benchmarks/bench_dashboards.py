@@ -118,10 +118,22 @@ def main():
                         page = browser.new_page(viewport={"width": 1280, "height": 1000})
                         t0 = time.perf_counter()
                         page.goto(f"{base}/voila/render/{product}.ipynb?token={TOKEN}", wait_until="commit")
-                        _wait_view(page, markers[product])
+                        try:
+                            _wait_view(page, markers[product])
+                        except Exception:
+                            shot = work / f"stuck-{product}-{'preheat' if preheat else 'cold'}-{i + 1}.png"
+                            page.screenshot(path=str(shot))
+                            raise SystemExit(f"{product}, request {i + 1} ({'preheated' if preheat else 'no preheat'}): "
+                                             f"no '{markers[product]}' after 120 s; on screen: "
+                                             f"{page.evaluate('document.body.innerText')[:300]!r}; screenshot {shot}; "
+                                             f"server log {outputs.parent}") from None
                         xs.append(time.perf_counter() - t0)
+                        print(f"  {product} {'preheated' if preheat else 'no preheat'} #{i + 1}: {xs[-1]:.2f} s", flush=True)
                         if preheat and i == 0:
                             changes[product] = _scope_changes(page, branches, PRODUCTS[product].label)
+                        # leave the page as a closed tab does: its beforeunload beacon frees its kernel
+                        # (Playwright's page.close() alone fires none, and 20 views would reach the cap)
+                        page.goto("about:blank")
                         page.close()
                         if preheat:
                             time.sleep(args.refill)

@@ -87,3 +87,26 @@ def test_case_files_go_to_print_branch_by_branch(workout_marts, tmp_path, monkey
     bank, b100, b200 = (side.results[("workout", s)].cases for s in ("all", "B100", "B200"))
     assert b100 and b200 and set(b100) | set(b200) <= set(bank)
     assert queued == b100 + b200 + [p for p in bank if p not in b100 and p not in b200]
+
+
+@pytest.mark.slow
+def test_the_writer_thread_prints_through_a_service_started_after_it(workout_marts, tmp_path):
+    """Without fork the writer is a thread that starts before the run starts the print service
+    (as the run does: the service starts after the writers fork): its books still print there."""
+    import pikepdf
+    from postloan.run.print_service import PrintService
+    service = PrintService(children=1)
+    side = ScopeFiles(["workout"], ["all", "B100"], {"workout": workout_marts}, lambda name: tmp_path / name,
+                      books=True, spent={}, workers=1, printer=service)
+    side.start()
+    service.start()
+    try:
+        side.finish()
+        service.close()
+    except BaseException:
+        service.abandon()
+        raise
+    assert side._thread is not None and side.book_paths
+    for book, (name, scope) in side.book_paths.items():
+        with pikepdf.open(book) as pdf, pdf.open_outline() as outline:
+            assert len(list(outline.root)) == len(side.results[(name, scope)].cases) > 0, book

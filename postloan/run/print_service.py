@@ -25,10 +25,12 @@ from postloan.run.export import BackgroundPrinter, ExportError
 
 
 class PrintHandle:
-    """A share of a `BackgroundPrinter`: submits pages to it and waits for its own only."""
+    """A share of the service's printer: submits pages to it and waits for its own only. The
+    printer is looked up at each call, so a handle made before `start` (a writer thread that
+    starts with the fork) prints once the service has started."""
 
-    def __init__(self, printer: BackgroundPrinter):
-        self.printer = printer
+    def __init__(self, service: "PrintService"):
+        self.service = service
         self.cond = threading.Condition()
         self.pending = 0
         self.error: BaseException | None = None
@@ -39,7 +41,10 @@ class PrintHandle:
                 raise self.error
             self.pending += 1
         try:
-            self.printer.submit(html_path, pdf_path, done=self._done)
+            printer = self.service.printer
+            if printer is None:
+                raise ExportError("PDF 打印服务未启动或已停止 (pdf_failed)")
+            printer.submit(html_path, pdf_path, done=self._done)
         except BaseException as exc:
             self._done(exc)
             raise
@@ -55,9 +60,10 @@ class PrintHandle:
         """Wait until every page submitted here is printed; raise the first failure."""
         with self.cond:
             while self.pending and self.error is None:
-                if not self.cond.wait(timeout=1.0) and not self.printer.thread.is_alive():
+                printer = self.service.printer
+                if not self.cond.wait(timeout=1.0) and (printer is None or not printer.thread.is_alive()):
                     if self.pending and self.error is None:      # the printer ended without telling
-                        self.error = self.printer.errors[0] if self.printer.errors else \
+                        self.error = printer.errors[0] if printer is not None and printer.errors else \
                             ExportError("PDF 打印进程已结束 (pdf_failed)")
             if self.error is not None:
                 raise self.error
@@ -102,7 +108,7 @@ class PrintService:
         self._relay.start()
 
     def handle(self) -> PrintHandle:
-        return PrintHandle(self.printer)
+        return PrintHandle(self)
 
     def remote(self, k: int) -> RemotePrinter:
         return RemotePrinter(self.requests, self.replies[k], k)
@@ -111,7 +117,7 @@ class PrintService:
         handles: dict[int, PrintHandle] = {}
         while (msg := self.requests.get()) is not None:
             k, html_path, pdf_path = msg
-            handle = handles.setdefault(k, PrintHandle(self.printer))
+            handle = handles.setdefault(k, PrintHandle(self))
             if html_path is not None:
                 try:
                     handle.submit(Path(html_path), Path(pdf_path))

@@ -248,9 +248,9 @@ def run(req: RunRequest) -> Path:
                         parameter_files=parameter_files)     # every workbook's 说明 sheet states the run
         # one Chromium prints the whole run (workbook pages and the writers' book chunks): made before
         # the writers fork (they inherit its pipes), started after (its threads live here only)
-        service = PrintService(children=2) if req.pdf else None
+        service = PrintService(children=FILE_WORKERS) if req.pdf else None
         side = ScopeFiles(req.products, scopes, marts, lambda name: tmp / name, books=bool(req.pdf), spent=spent,
-                          settings=settings, printer=service)
+                          workers=FILE_WORKERS, settings=settings, printer=service)
         side.start()
         if service is not None:
             service.start()
@@ -345,7 +345,7 @@ def run(req: RunRequest) -> Path:
     except BaseException as exc:
         if service is not None:
             service.abandon()
-        if side is not None:            # the forked writers are terminated (their Chromium with them)
+        if side is not None:            # the forked writers are terminated (they print through the service)
             side.stop()
             side.join(timeout=60)
         failed = Path(req.out) / ".failed" / month / run_id
@@ -371,6 +371,7 @@ def run(req: RunRequest) -> Path:
 
 
 RENDER_WORKERS = 2      # kernels rendering at once: both cores of the reference machine
+FILE_WORKERS = 2        # forked writers of the scope files (postloan.run.scope_files)
 
 
 def _render_all(jobs: list, render_one, cwd: str) -> dict[int, Path]:

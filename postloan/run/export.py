@@ -227,7 +227,7 @@ class BackgroundPrinter:
 
 def _tell(job, outcome) -> None:
     """Call a job's `done` (if it has one) with None or its failure, once."""
-    done = job[2] if len(job) > 2 else None
+    done = job[2]
     if done is not None:
         try:
             done(outcome)
@@ -240,7 +240,7 @@ async def _print_all(jobs, workers: int) -> None:
     import queue as queues
     from playwright.async_api import async_playwright
     source = jobs if isinstance(jobs, queues.Queue) else None
-    queue = [] if source is not None else list(reversed(jobs))
+    queue = [] if source is not None else [(h, p, None) for h, p in reversed(jobs)]
     if source is None and not queue:
         return
     async with async_playwright() as pw:

@@ -21,7 +21,7 @@ import multiprocessing as mp
 import threading
 from pathlib import Path
 
-from postloan.run.export import BackgroundPrinter, ExportError
+from postloan.run.export import PDF_WORKERS, BackgroundPrinter, ExportError
 
 
 class PrintHandle:
@@ -102,7 +102,6 @@ class PrintService:
 
     def start(self) -> None:
         """In the main process, after the writers forked."""
-        from postloan.run.export import PDF_WORKERS
         self.printer = BackgroundPrinter(self.workers or PDF_WORKERS)
         self._relay = threading.Thread(target=self._serve, name="pdf-relay", daemon=True)
         self._relay.start()

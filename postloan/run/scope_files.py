@@ -5,8 +5,8 @@ The two render kernels leave part of the machine idle (they wait on the run's no
 clients), and after the render the kernels idle completely. These files need no rendered
 page, so two forked workers write them alongside, product by product; each has its case
 files printed as they are written (`books.Binder`, through the run's one Chromium in the main
-process, `print_service`) and binds each scope's book at the end. `finish` waits and raises the first failure; `stop` ends the workers (a
-failed or interrupted run).
+process, `print_service`) and binds each scope's book at the end. `finish` waits and raises
+the first failure; `stop` ends the workers (a failed or interrupted run).
 """
 from __future__ import annotations
 

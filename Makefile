@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SOURCE ?= data/sample_bank.duckdb
 
-.PHONY: run test test-fast install lock sample validate bench clean
+.PHONY: run test test-fast install fonts lock sample validate bench clean
 
 # the exact versions of requirements.lock, then the suite itself (with its extras, no further resolution)
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -25,6 +25,12 @@ lock: install
 
 install: $(BIN)/.installed
 
+# the print fonts: Noto Sans CJK SC with TrueType outlines, embedded in the PDFs instead of Type 3 glyphs
+# (postloan/run/print_fonts.py; about 30 s once per environment). Without fonts-noto-cjk it says so and
+# the run prints with the system's fonts.
+fonts: install
+	-@$(BIN)/postloan fonts --if-absent
+
 sample: install
 	$(BIN)/postloan sample --if-absent --size small --seed 42 --out $(SOURCE)
 
@@ -32,10 +38,10 @@ validate: sample
 	$(BIN)/postloan validate --source $(SOURCE)
 
 # the main job: the latest month of the sample bank, for the whole bank and every branch
-run: sample
+run: sample fonts
 	$(BIN)/postloan run --source $(SOURCE)
 
-test: install
+test: install fonts
 	$(BIN)/python -m pytest
 
 # the fast lane: unit tests only (no browser, server, published run or notebook), about half a minute
@@ -43,7 +49,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
 # the full monthly cycle on the large sample bank (and medium), and the naive baseline: see benchmarks/
-bench: install
+bench: install fonts
 	$(BIN)/python benchmarks/bench_cycle.py
 
 clean:

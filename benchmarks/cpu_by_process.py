@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 import subprocess
 import sys
 import time
@@ -24,8 +25,10 @@ import psutil
 def _kind(proc: psutil.Process, root: int) -> str:
     try:
         line = " ".join(proc.cmdline())
-        if "chrom" in line:
-            return "chromium"
+        if "chrom" in line:                 # by Chromium's process type: renderer, utility:PrintCompositor, …
+            kind = re.search(r"--type=(\S+)", line)
+            sub = re.search(r"--utility-sub-type=(\S+)", line)
+            return "chromium" + (":" + kind.group(1) if kind else "") + ("." + sub.group(1).split(".")[-1] if sub else "")
         if "ipykernel" in line:
             return "kernel"
         if proc.pid == root:
@@ -55,6 +58,7 @@ def main() -> None:
         windows: dict = collections.defaultdict(collections.Counter)
         peak, peak_at, peak_kinds = 0, 0.0, collections.Counter()
         window_peak: dict = collections.defaultdict(int)
+        window_kinds: dict = {}
         while p.poll() is None:
             try:
                 procs = [root] + root.children(recursive=True)
@@ -75,7 +79,8 @@ def main() -> None:
             if args.memory:
                 now = sum(held.values())
                 w = int(time.time() - t0) // 10
-                window_peak[w] = max(window_peak[w], now)
+                if now > window_peak[w]:
+                    window_peak[w], window_kinds[w] = now, held
                 if now > peak:
                     peak, peak_at, peak_kinds = now, time.time() - t0, held
             time.sleep(1)
@@ -92,7 +97,10 @@ def main() -> None:
         mib = 1024 * 1024
         print(f"peak PSS {peak / mib:,.0f} MiB at {peak_at:.0f} s: " +
               "  ".join(f"{k}={v / mib:,.0f}" for k, v in peak_kinds.most_common()))
-        print("peak PSS per 10 s window (MiB): " + "  ".join(f"{w * 10}s={v / mib:,.0f}" for w, v in sorted(window_peak.items())))
+        print("peak PSS per 10 s window (MiB), and what each kind held then:")
+        for w, v in sorted(window_peak.items()):
+            print(f"  {w * 10:5d} s  {v / mib:6,.0f}  " +
+                  "  ".join(f"{k}={n / mib:,.0f}" for k, n in window_kinds[w].most_common() if n >= 16 * mib))
     sys.exit(p.returncode)
 
 

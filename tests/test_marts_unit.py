@@ -167,6 +167,12 @@ def test_rows_of_a_key_are_the_rows_a_mask_selects_in_order():
     names = m.officer_names()
     assert names["E1"][0] == "甲" and pd.isna(names["E1"][1])          # the first row of an id
     assert names["E2"] == ("乙", pd.Timestamp("2026-03-31"))
+    # a writer drops the lookups once a product is written: gone, and built again when asked
+    groups = m.rows_by("t", "case_id")
+    m.drop_lookups()
+    assert not any(k in m.__dict__ for k in ("_rows_by", "_officer_names"))
+    assert m.rows_by("t", "case_id") is not groups
+    assert m.rows_of("t", "case_id", "A")["v"].tolist() == [10, 30, 60] and m.officer_names()["E1"][0] == "甲"
 
 
 def test_rows_for_some_keys_are_the_rows_isin_selects_in_the_table_s_order():

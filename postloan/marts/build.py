@@ -47,6 +47,15 @@ class Marts:
         groups = self.rows_by(name, key)
         return groups.get(value, groups[None])
 
+    LOOKUPS = ("_rows_by", "_officer_names", "_figures")
+
+    def drop_lookups(self) -> None:
+        """Forget the lookups built from the tables (`rows_by`, `officer_names`, the figures of each
+        scope): a writer that has written a product's files drops them. The large bank's workout
+        lookups held 240 MB, one small frame per case and mart; they are built again if asked."""
+        for name in self.LOOKUPS:
+            self.__dict__.pop(name, None)
+
     def officer_names(self) -> dict:
         """{officer_id: (name, leave_date)} of the mart `officers` (the first row of an id), once per marts."""
         cache = self.__dict__.setdefault("_officer_names", {})

@@ -46,10 +46,11 @@ _MARK = "pl-case-"
 
 def _marked(body: str, i: int) -> str:
     """A case's body in a block that starts a page, with the marker of case `i` at its top (placed
-    absolutely: it takes no room and cannot be split from the case's first line)."""
+    absolutely: it takes no room and cannot be split from the case's first line; it holds no
+    text, which the embedded print font would put in the PDF's text layer)."""
     return (f'<div style="break-before: page; position: relative"><a href="#{_MARK}{i}" id="{_MARK}{i}" '
-            'style="position: absolute; top: 0; left: 0; width: 1px; height: 1px; font-size: 1px; '
-            f'color: transparent; text-decoration: none">.</a>{body}</div>')
+            'style="position: absolute; top: 0; left: 0; width: 1px; height: 1px; display: block"></a>'
+            f'{body}</div>')
 
 
 def _marked_starts(pdf, n: int) -> list[int] | None:

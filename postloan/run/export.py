@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from postloan.run import print_fonts
+
 PAGE_CSS = """
 <style>
 @page { size: A4; margin: 14mm 12mm; }
@@ -245,7 +247,9 @@ async def _print_all(jobs, workers: int) -> None:
         return
     async with async_playwright() as pw:
         try:
-            browser = await pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS[1:])
+            # the print fonts (postloan.run.print_fonts): Noto Sans CJK SC embedded, not drawn as Type 3
+            browser = await pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS[1:],
+                                               env=print_fonts.chromium_env())
         except Exception as exc:
             raise ExportError(f"无法启动 Chromium 打印 PDF (pdf_failed)：{type(exc).__name__}: {str(exc)[:300]}") from None
         # Pages from data print with JavaScript off and every request refused but the page itself:

@@ -32,6 +32,7 @@ from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
 from postloan.run.export import ExportError, find_chromium, to_html
+from postloan.run import print_fonts
 from postloan.run.print_service import PrintService
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders
@@ -176,6 +177,13 @@ def run(req: RunRequest) -> Path:
             _say(f"      注意：{exc}本次只生成 HTML、Excel 与 JSON (pdf_skipped)。")
     elif req.pdf:
         find_chromium()
+    print_font = None
+    if req.pdf:
+        conf, why = print_fonts.status()
+        if conf is None:
+            _say(f"      注意：{why}；PDF 中的汉字将以 Type 3 字形输出，文件约大一倍 (print_fonts_missing)。")
+        else:
+            print_font = print_fonts.FAMILY
     # 2 extract
     mark("parameters")
     _say(f"[2/{steps}] 读取并校验数据 (validate)：{shown_source(req.source)}")
@@ -335,7 +343,8 @@ def run(req: RunRequest) -> Path:
                            "policy": policy.model_dump(by_alias=True)},
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-            "status": "published", "timings_seconds": {**timings, **spent}, "pdf_skipped": pdf_note, "outputs": outputs,
+            "status": "published", "timings_seconds": {**timings, **spent}, "pdf_skipped": pdf_note,
+            "print_font": print_font, "outputs": outputs,
         }
         write_manifest(tmp / "manifest.json", manifest)
         out_month.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from postloan.memory import release_memory
 from postloan.products import PRODUCTS
 from postloan.run.books import Binder
 from postloan.run.export import write_figures
@@ -176,6 +177,9 @@ class ScopeFiles:
                             binder.add(out.cases)
                 if binder is not None:
                     binder.add(bank)            # the bank's cases in no branch's book
+                # what was built to write this product (a frame per case and mart) is not needed again
+                self.marts[name].drop_lookups()
+                release_memory()
             books, titles = {}, {}
             for name, scope, out in done:
                 if out.cases and self.books:

@@ -104,7 +104,59 @@ def test_documents_printed_in_one_tab_each_hold_their_own_page(tmp_path, monkeyp
     from postloan.run import export
     monkeypatch.setattr(export, "PAGES_PER_TAB", 2)
     cases = [_case(tmp_path, f"D{k}", pages=k % 2 + 1) for k in range(7)]
+    # documents with a table of 3 rows count as heavy: they print alone, the other tab closed
+    monkeypatch.setattr(export, "HEAVY_ROWS", 3)
+    for k in (1, 4):
+        cases[k].write_text(cases[k].read_text(encoding="utf-8").replace(
+            "</h2>", "</h2><table><tr><td>1</td></tr><tr><td>2</td></tr><tr><td>3</td></tr></table>"), encoding="utf-8")
     export.print_pdfs([(c, c.with_suffix(".pdf")) for c in cases], workers=2)
     for k, c in enumerate(cases):
         texts = _page_texts(c.with_suffix(".pdf"))
         assert [t.split()[0] for t in texts] == [f"D{k}"] * (k % 2 + 1)
+
+
+def test_the_longest_table_of_a_page_counts_its_own_rows_not_a_nested_table_s():
+    from postloan.run.export import longest_table
+    page = ("<table><tr><td>a</td></tr><tr><td><table><tr><td>x</td></tr></table></td></tr><tr><td>b</td></tr></table>"
+            "<p>&lt;tr&gt; is text</p><table class='pl'><thead><tr><th>h</th></tr></thead><tbody>"
+            + "<tr><td>1</td></tr>" * 5 + "</tbody></table>")
+    assert longest_table(page) == 6 and longest_table("<p>no table</p>") == 0
+    assert longest_table("<table><tr><td>unclosed") == 1
+
+
+def test_a_heavy_document_waits_for_the_pages_under_way_prints_alone_and_closes_the_idle_tabs():
+    import asyncio
+    from postloan.run.export import PrintGate
+    closed = []
+
+    class Tab:
+        def __init__(self, name):
+            self.name = name
+
+        async def close(self):
+            closed.append(self.name)
+
+    async def scenario():
+        gate = PrintGate()
+        a, b, c = {"page": Tab("a")}, {"page": Tab("b")}, {"page": Tab("c")}
+        gate.tabs += [a, b, c]
+        await gate.enter(False, a)                    # a prints a small page
+        heavy = asyncio.create_task(gate.enter(True, b))
+        await asyncio.sleep(0.02)
+        assert not heavy.done()                       # it waits for a's page
+        late = asyncio.create_task(gate.enter(False, c))
+        await asyncio.sleep(0.02)
+        assert not late.done()                        # and no other page starts meanwhile
+        await gate.leave(False)
+        await asyncio.wait_for(heavy, 1)
+        assert closed == ["a", "c"] and a["page"] is None and c["page"] is None and b["page"] is not None
+        await asyncio.sleep(0.02)
+        assert not late.done() and gate.active == 1   # alone while it prints
+        await gate.leave(True)
+        await asyncio.wait_for(late, 1)
+        assert gate.active == 1 and not gate.heavy
+        await gate.leave(False)
+        await gate.enter(False, a)                    # small pages print side by side again
+        await asyncio.wait_for(gate.enter(False, c), 1)
+        assert gate.active == 2
+    asyncio.run(scenario())

@@ -189,3 +189,26 @@ def test_rows_for_some_keys_are_the_rows_isin_selects_in_the_table_s_order():
     assert x.rows_for("recoveries", "loan_id", ["L3", "L2"])["v"].tolist() == [1, 4, 5]
     x.tables["recoveries"] = t.assign(v=t["v"] * 10)
     assert x.rows_for("recoveries", "loan_id", ["L1"])["v"].tolist() == [20, 60]
+
+
+def test_a_render_kernel_keeps_the_marts_of_the_product_it_rendered_last(tmp_path, monkeypatch):
+    """Between notebooks the run's kernel keeps the marts it used last and forgets the others
+    (postloan.run.engine's reset calls keep_latest(1)); a dashboard keeps up to KEEP."""
+    from postloan.marts.build import Marts, freeze_marts
+    from postloan.present import loading
+    from postloan.run.engine import RESET
+    assert "keep_latest(1)" in RESET
+    monkeypatch.setattr(loading, "_MARTS", loading.OrderedDict())
+    for product in ("a", "b", "c"):
+        freeze_marts(Marts("2026-10", {"t": pd.DataFrame({"v": [1, 2]})}), tmp_path / "marts" / product)
+    run = str(tmp_path)
+    first = loading._cached(run, "a")
+    assert loading._cached(run, "a") is first                    # loaded once
+    loading._cached(run, "b")
+    loading.keep_latest(1)
+    assert [p for _, p in loading._MARTS] == ["b"]
+    assert loading._cached(run, "a") is not first                 # read again when asked again
+    monkeypatch.setattr(loading, "KEEP", 2)
+    loading._cached(run, "c")
+    loading._cached(run, "b")
+    assert [p for _, p in loading._MARTS] == ["c", "b"]           # the least recently used goes first

@@ -2,6 +2,7 @@
 every presenter applies before showing anything."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,9 +16,27 @@ class ScopeError(ValueError):
     pass
 
 
-@lru_cache(maxsize=8)
+_MARTS: "OrderedDict[tuple[str, str], Marts]" = OrderedDict()    # most recently used last
+KEEP = 8
+
+
 def _cached(run_dir: str, product: str) -> Marts:
-    return load_marts(Path(run_dir) / "marts" / product)
+    key = (run_dir, product)
+    marts = _MARTS.pop(key, None)
+    if marts is None:
+        marts = load_marts(Path(run_dir) / "marts" / product)
+    _MARTS[key] = marts
+    while len(_MARTS) > KEEP:
+        _MARTS.popitem(last=False)
+    return marts
+
+
+def keep_latest(n: int) -> None:
+    """Forget all but the `n` marts used last. A run's render kernel calls it between notebooks
+    (postloan.run.engine): it renders one product's scopes, then the next product's, and the
+    products it has finished need not stay in its memory."""
+    while len(_MARTS) > n:
+        _MARTS.popitem(last=False)
 
 
 @lru_cache(maxsize=32)

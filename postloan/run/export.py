@@ -167,6 +167,26 @@ def page_file_name(key: str) -> str:
 PDF_WORKERS = 2    # pages printed at once: ~1.4x on two cores (measured on 300-page scorecard sets)
 PAGES_PER_TAB = 50   # documents printed in one browser tab before it is replaced by a new one,
 TAB_BYTES = 1_000_000  # or this much HTML (what a tab laid out stays in its memory)
+HEAVY_ROWS = 1_500     # a document with a table this long prints alone (`PrintGate`)
+_TABLE_TAGS = re.compile(r"<table\b|</table>|<tr\b")
+
+
+def longest_table(html_text: str) -> int:
+    """The rows of the longest table of a page. Chromium's print layout of a long table costs far
+    more than its screen layout, whatever part of it is printed: the large bank's scorecards page
+    (one table of 4,049 rows, 1.1 MB of HTML) took its tab 1.3 GB and the meeting pack (4,575
+    rows) 1.7 GB, while a 1.1 MB chunk of 120 case files with short tables took ~260 MB."""
+    longest, open_rows = 0, []
+    for m in _TABLE_TAGS.finditer(html_text):
+        tag = m.group(0)
+        if tag == "<table":
+            open_rows.append(0)
+        elif tag == "</table>":
+            if open_rows:
+                longest = max(longest, open_rows.pop())
+        elif open_rows:
+            open_rows[-1] += 1
+    return max([longest, *open_rows])
 
 
 def print_pdfs(jobs: list[tuple[Path, Path]], workers: int = PDF_WORKERS) -> None:
@@ -237,6 +257,37 @@ def _tell(job, outcome) -> None:
             pass
 
 
+class PrintGate:
+    """Who may print now. A heavy document (a table of HEAVY_ROWS rows: `longest_table`) prints alone: once one waits, no
+    other page starts, the pages under way finish, and the idle workers' tabs (`tabs`: each
+    worker's {"page": tab or None}) are closed, so that Chromium holds one large layout and not
+    that and another; then the others go on."""
+
+    def __init__(self):
+        self.cond = asyncio.Condition()
+        self.active, self.heavy = 0, False
+        self.tabs: list[dict] = []
+
+    async def enter(self, heavy: bool, mine: dict) -> None:
+        async with self.cond:
+            await self.cond.wait_for(lambda: not self.heavy)
+            if heavy:
+                self.heavy = True
+                await self.cond.wait_for(lambda: self.active == 0)
+                for tab in self.tabs:
+                    if tab is not mine and tab["page"] is not None:
+                        page, tab["page"] = tab["page"], None
+                        await page.close()
+            self.active += 1
+
+    async def leave(self, heavy: bool) -> None:
+        async with self.cond:
+            self.active -= 1
+            if heavy:
+                self.heavy = False
+            self.cond.notify_all()
+
+
 async def _print_all(jobs, workers: int) -> None:
     """Print `jobs`: a list of (html, pdf), or a queue.Queue of (html, pdf, done) ended by None."""
     import queue as queues
@@ -281,22 +332,34 @@ async def _print_all(jobs, workers: int) -> None:
                 return job
             return None
 
+        gate = PrintGate()
+
         async def worker():
             # One tab per worker, navigated from document to document: a new tab costs Chromium
             # about 0.2 s (24 workbook pages: 20 s in new tabs, 10 s in one). A tab keeps the memory
-            # of what it laid out, so it is renewed after PAGES_PER_TAB documents or TAB_BYTES of
-            # HTML (a book's chunk of 120 case files is about 1 MB: each chunk gets a fresh tab).
-            page, printed, held = None, 0, 0
+            # of what it laid out, so it is closed once it has printed PAGES_PER_TAB documents or
+            # TAB_BYTES of HTML (a book's chunk of 120 case files is about 1 MB: each chunk gets a
+            # fresh tab), and when a heavy document waits to print alone.
+            tab, printed, held = {"page": None}, 0, 0
+            gate.tabs.append(tab)
             try:
                 while (job := await next_job()) is not None:
                     html_path, pdf_path = job[0], job[1]
                     outcome = ExportError(f"PDF 打印已中止 (pdf_failed)：{html_path.name}")
                     try:
+                        text = html_path.read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        text = ""                   # goto fails below, naming the file
+                    size, heavy = len(text), longest_table(text) >= HEAVY_ROWS
+                    del text
+                    entered = False
+                    try:
                         allowed.add(html_path.resolve().as_uri())
-                        if page is None or printed >= PAGES_PER_TAB or held >= TAB_BYTES:
-                            if page is not None:
-                                await page.close()
-                            page, printed, held = await context.new_page(), 0, 0
+                        await gate.enter(heavy, tab)
+                        entered = True
+                        if tab["page"] is None:
+                            tab["page"], printed, held = await context.new_page(), 0, 0
+                        page = tab["page"]
                         try:
                             await page.goto(html_path.resolve().as_uri(), wait_until="load")
                             await page.pdf(path=str(pdf_path), format="A4", print_background=True,
@@ -305,12 +368,17 @@ async def _print_all(jobs, workers: int) -> None:
                             outcome = ExportError(f"PDF 打印失败 (pdf_failed)：{html_path.name}：{type(exc).__name__}: {exc}")
                             raise outcome from None
                         outcome = None
-                        printed, held = printed + 1, held + html_path.stat().st_size
+                        printed, held = printed + 1, held + size
+                        if heavy or printed >= PAGES_PER_TAB or held >= TAB_BYTES or gate.heavy:
+                            tab["page"] = None
+                            await page.close()
                     finally:
+                        if entered:
+                            await gate.leave(heavy)
                         _tell(job, outcome)
             finally:
-                if page is not None:
-                    await page.close()
+                if tab["page"] is not None:
+                    await tab["page"].close()
         try:
             await asyncio.gather(*(worker() for _ in range(workers if source is not None else min(workers, len(queue)))))
         finally:

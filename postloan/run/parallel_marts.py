@@ -22,7 +22,7 @@ import time
 import traceback
 
 from postloan.products import PRODUCTS
-from postloan.run.forking import can_fork, die_with_parent
+from postloan.run.forking import can_fork, die_with_parent, freeze_for_fork, thaw
 from postloan.validation import LOCAL_MEMO
 
 WORKERS = 2
@@ -67,6 +67,7 @@ def build_all(names: list[str], extract, period, params, spent: dict, workers: i
     counter = ctx.Value("i", 0)
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(tasks, counter, send, extract), daemon=True, name="postloan-marts")
+    freeze_for_fork()
     child.start()
     send.close()
     messages: list = []
@@ -101,6 +102,7 @@ def build_all(names: list[str], extract, period, params, spent: dict, workers: i
         if child.is_alive():
             child.terminate()
         child.join()
+        thaw()
         reader.join(timeout=5)
         receive.close()
     return {name: marts[name] for name in names}

@@ -22,7 +22,7 @@ from postloan.memory import release_memory
 from postloan.products import PRODUCTS
 from postloan.run.books import Binder
 from postloan.run.export import write_figures
-from postloan.run.forking import can_fork, die_with_parent
+from postloan.run.forking import can_fork, die_with_parent, freeze_for_fork, thaw
 
 
 @dataclass
@@ -67,6 +67,7 @@ class ScopeFiles:
         if can_fork() and self.workers > 1:
             ctx = mp.get_context("fork")
             self._next = ctx.Value("i", 0)
+            freeze_for_fork()                   # thawed in join, once the workers are gone
             for k in range(min(self.workers, len(self.products))):
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=self._child, args=(send, k), name=f"postloan-files-{k + 1}", daemon=True)
@@ -142,6 +143,8 @@ class ScopeFiles:
             for entry in self._procs:
                 self._receive(entry, timeout)
                 entry[0].join(timeout)
+            if self._procs and not any(p.is_alive() for p, _, _ in self._procs):
+                thaw()
         if self._thread is not None:
             self._thread.join(timeout)
 

@@ -51,6 +51,26 @@ def test_a_chunk_whose_markers_are_not_found_is_printed_case_by_case(tmp_path, m
     assert _bookmarks(tmp_path / "B1_cases.pdf") == [("C2 案卷", 0)]
 
 
+def test_a_chunk_ends_at_chunk_cases_or_before_its_html_passes_chunk_bytes(tmp_path, monkeypatch):
+    from postloan.run import books as binder
+    monkeypatch.setattr(binder, "CHUNK", 4)
+    monkeypatch.setattr(binder, "CHUNK_BYTES", 1000)
+    pages = []
+    for k, size in enumerate([300, 300, 300, 300, 100, 100, 100, 100, 100, 2500, 50]):
+        p = tmp_path / f"c{k}.html"
+        p.write_bytes(b"x" * size)
+        pages.append(p)
+    chunks = []
+    b = binder.Binder()
+    monkeypatch.setattr(b, "_submit", lambda chunk: chunks.append([int(p.stem[1:]) for p in chunk]))
+    b.add(pages[:6])
+    b.add(pages[:3] + pages[6:])             # a case already queued is not queued again
+    b._flush()
+    b.close()
+    # 300*3 + 300 would pass 1000 bytes; four cases end a chunk; a case larger than the limit goes alone
+    assert chunks == [[0, 1, 2], [3, 4, 5, 6], [7, 8], [9], [10]]
+
+
 def _bookmarks(path) -> list[tuple[str, int]]:
     """(title, 0-based page) of each top-level bookmark, read without the code under test."""
     with pikepdf.open(path) as doc:

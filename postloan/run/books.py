@@ -3,8 +3,8 @@
 A case (a workout case, an accountability case, an officer's scorecard page) belongs to the
 bank's book and to its branch's and sub-branch's. Printing a small HTML page costs Chromium
 about half a second (a page, a layout, a font subset), so the case files of a run are
-concatenated — up to `CHUNK` of them in one document, each starting on a new page — and
-printed in one go. Each case file starts with a marker: a one-pixel internal link, which
+concatenated — up to `CHUNK` of them and `CHUNK_BYTES` of HTML in one document, each starting
+on a new page — and printed in one go. Each case file starts with a marker: a one-pixel internal link, which
 Chromium prints as a link annotation on the page where the case begins (`_marked_starts`).
 That gives each case's first page without the tagged PDF that Chromium's outline needs (a
 tagged print takes about three times as long). pikepdf (qpdf) then copies each scope's pages
@@ -22,7 +22,10 @@ from pathlib import Path
 
 from postloan.run.export import ExportError, page_html, print_pdfs
 
-CHUNK = 120            # case files per printed document (two documents print at once)
+CHUNK = 120            # case files per printed document (two documents print at once),
+CHUNK_BYTES = 800_000  # or fewer, so that the chunk's HTML stays under this: Chromium's print layout
+                       # takes ~1.3 MB per page it lays out (the large bank's 120 accountability
+                       # cases, 1.8 MB and 301 pages: 767 MB for its tab; 60 of them 463 MB)
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
@@ -107,7 +110,7 @@ def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", work
 
 
 class Binder:
-    """Prints case files as they are written, `CHUNK` to a document, in a background Chromium
+    """Prints case files as they are written, up to `CHUNK` (and `CHUNK_BYTES`) to a document, in a background Chromium
     (`add`), and binds the books once every page is known (`finish`): the printing of the
     first hundred cases overlaps the writing of the rest."""
 
@@ -118,6 +121,7 @@ class Binder:
         self.shared = printer
         self.work = Path(tempfile.mkdtemp(prefix="postloan-books-"))
         self.pending: list[Path] = []
+        self.pending_bytes = 0
         self.seen: set[Path] = set()
         self.chunks: list[tuple[list[Path], Path]] = []      # (case files, their printed PDF)
         self.printer = None
@@ -126,10 +130,17 @@ class Binder:
         for p in pages:
             if p not in self.seen:
                 self.seen.add(p)
+                size = p.stat().st_size
+                if self.pending and self.pending_bytes + size > CHUNK_BYTES:
+                    self._flush()
                 self.pending.append(p)
-        while len(self.pending) >= CHUNK:
-            self._submit(self.pending[:CHUNK])
-            self.pending = self.pending[CHUNK:]
+                self.pending_bytes += size
+                if len(self.pending) >= CHUNK:
+                    self._flush()
+
+    def _flush(self) -> None:
+        self._submit(self.pending)
+        self.pending, self.pending_bytes = [], 0
 
     def _submit(self, chunk: list[Path]) -> None:
         from postloan.run.export import BackgroundPrinter
@@ -146,8 +157,7 @@ class Binder:
         import pikepdf
         self.add(p for members in books.values() for p in members)
         if self.pending:
-            self._submit(self.pending)
-            self.pending = []
+            self._flush()
         if self.printer is not None:
             printer, self.printer = self.printer, None
             printer.finish()

@@ -166,7 +166,7 @@ def page_file_name(key: str) -> str:
 
 PDF_WORKERS = 2    # pages printed at once: ~1.4x on two cores (measured on 300-page scorecard sets)
 PAGES_PER_TAB = 50   # documents printed in one browser tab before it is replaced by a new one,
-TAB_BYTES = 1_000_000  # or this much HTML (what a tab laid out stays in its memory)
+TAB_BYTES = 600_000    # or this much HTML (what a tab laid out stays in its memory)
 HEAVY_ROWS = 1_500     # a document with a table this long prints alone (`PrintGate`)
 _TABLE_TAGS = re.compile(r"<table\b|</table>|<tr\b")
 
@@ -338,8 +338,8 @@ async def _print_all(jobs, workers: int) -> None:
             # One tab per worker, navigated from document to document: a new tab costs Chromium
             # about 0.2 s (24 workbook pages: 20 s in new tabs, 10 s in one). A tab keeps the memory
             # of what it laid out, so it is closed once it has printed PAGES_PER_TAB documents or
-            # TAB_BYTES of HTML (a book's chunk of 120 case files is about 1 MB: each chunk gets a
-            # fresh tab), and when a heavy document waits to print alone.
+            # TAB_BYTES of HTML (a book's chunk is 0.6-0.8 MB: each chunk gets a fresh tab), and
+            # when a heavy document waits to print alone.
             tab, printed, held = {"page": None}, 0, 0
             gate.tabs.append(tab)
             try:

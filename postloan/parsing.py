@@ -96,6 +96,11 @@ def parse_month(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         text = text.mask(dates.notna() & (dates.dt.day == 1), dates.dt.strftime("%Y-%m"))
     else:
         text = _as_text(raw)
+    canonical = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False).to_numpy(dtype=bool)
+    if (canonical | text.isna().to_numpy()).all():
+        # every month already "YYYY-MM" (a database's or our own sample's): the rewrites below
+        # would change nothing (the large bank's 5 million month-ends: 2.7 s and 250 MB spared)
+        return text.astype(STRING), present & ~canonical
     s = text.str.replace("/", "-", regex=False).str.replace(".", "-", regex=False)
     s = s.str.replace(r"^(\d{4})(\d{2})$", r"\1-\2", regex=True)
     s = s.str.replace(r"^(\d{4})-(\d{1,2})-0?1( 00:00(:00)?)?$", r"\1-\2", regex=True)
@@ -138,9 +143,26 @@ def parse_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def parse_enum(raw: pd.Series, enum: str) -> tuple[pd.Series, np.ndarray]:
     present = _present(raw)
     text = _as_text(raw)
-    out = text.map(enum_input_map(enum)).astype(STRING)
+    out = _lookup(text, enum_input_map(enum))
     bad = present & out.isna().to_numpy()
     return out, bad
+
+
+def _lookup(text: pd.Series, mapping: dict) -> pd.Series:
+    """text.map(mapping) as text, in Arrow's C++ (pandas' map turns 5 million values into Python
+    strings: 360 MB and a second for one enum column of the large bank's loan_month)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        values = pa.array(text, from_pandas=True)
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            raise TypeError(values.type)
+        keys = pa.array(list(mapping), type=values.type)
+        found = pc.take(pa.array([str(v) for v in mapping.values()], type=pa.string()),
+                        pc.index_in(values, value_set=keys))
+        return pd.Series(pd.array(found, dtype="string[pyarrow]"), index=text.index).astype(STRING)
+    except (pa.ArrowException, TypeError, ValueError):
+        return text.map(mapping).astype(STRING)
 
 
 PARSERS = {

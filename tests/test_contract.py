@@ -113,3 +113,47 @@ def test_reference_lookup_in_arrow_answers_as_pandas_isin():
         expected = values.isin(allowed).to_numpy()
         got = _isin(values, allowed)
         assert got.dtype == bool and np.array_equal(got, expected), (values.tolist(), allowed.tolist(), got, expected)
+
+
+def test_the_rules_between_month_ends_report_each_row_by_loan_then_month():
+    """A loan's month-ends checked row against row (postloan.validation._check_loan_month), on rows
+    in no particular order: each violation names its row, in the order loan id, then month."""
+    import pandas as pd
+    from postloan.validation import _check_loan_month
+    lm = pd.DataFrame({
+        "month":   ["2026-03", "2026-01", "2026-01", None,      "2026-04", "2026-02", "2026-05", "2025-12", "2026-02"],
+        "loan_id": ["L2",      "L2",      "L1",      "L1",      "L2",      "L1",      "L2",      "L3",      "L10"],
+        "status":  ["active",  "active",  "active",  "active",  "settled", "written_off", "active", "active", "active"],
+        "balance": [10.0,      10.0,      5.0,       5.0,       3.0,       0.0,       1.0,       7.0,       2.0],
+    }).astype({"month": "string[pyarrow]", "loan_id": "string[pyarrow]", "status": "string[pyarrow]"})
+    loans = pd.DataFrame({"loan_id": ["L1", "L2", "L3", "L3"],
+                          "disbursement_date": pd.to_datetime(["2025-12-15", "2025-11-01", "2026-01-05", "2020-01-01"])})
+    added = []
+
+    class Check:
+        def add(self, rule, positions, column=None, values=None, detail=""):
+            for i, p in enumerate(list(positions)):
+                added.append((rule, int(p), None if values is None else str(values[i]),
+                              detail[i] if isinstance(detail, list) else detail))
+    _check_loan_month({"loan_month": lm, "loans": loans}, {"loan_month": Check()})
+    got = [(r, p, v, d if r == "loan_month_gap" else "") for r, p, v, d in added]
+    # L2: 2026-01, 2026-03 (gap), 2026-04 settled with a balance, 2026-05 after the exit;
+    # L3: 2025-12 before its disbursement (the first of its two rows, 2026-01); L1's null month is skipped
+    assert got == [
+        ("loan_month_gap", 0, "2026-03", "同一借据的上一条快照为 2026-01，中间月份缺失"),
+        ("loan_month_after_exit", 6, "2026-05", ""),
+        ("balance_after_exit", 4, "3.0", ""),
+        ("loan_month_before_disbursement", 7, "2025-12", ""),
+    ]
+
+
+def test_repeated_keys_are_the_rows_pandas_marks_duplicated():
+    import numpy as np
+    import pandas as pd
+    from postloan.validation import _repeated_keys
+    rng = np.random.default_rng(7)
+    t = pd.DataFrame({"month": pd.Series(rng.choice(["2026-01", "2026-02", None], 500), dtype="string"),
+                      "loan_id": pd.Series(rng.choice([f"L{i}" for i in range(40)] + [None], 500), dtype="string"),
+                      "n": pd.Series(rng.integers(0, 3, 500), dtype="Int64")})
+    for key in (["month", "loan_id"], ["loan_id"], ["month", "loan_id", "n"]):
+        assert (_repeated_keys(t, key) == t.duplicated(key, keep="first").to_numpy()).all()

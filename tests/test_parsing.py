@@ -79,3 +79,27 @@ def test_validation_does_not_mutate_the_connectors_frames(sample_csv):
     tables, violations = check_extract(raw)
     assert violations == []                                   # headers match case-insensitively
     pd.testing.assert_frame_equal(raw.tables["loans"].frame, before)
+
+
+def test_an_enum_is_looked_up_as_pandas_map_would_whatever_its_carrier():
+    """parse_enum's Arrow lookup gives what Series.map gives: codes for known spellings, NA for
+    unknown, blank and missing values, in a text column or one that arrived as numbers."""
+    import pandas as pd
+    from postloan.glossary import enum_input_map
+    from postloan.parsing import STRING, _lookup, parse_enum
+    mapping = enum_input_map("loan_status")
+    spellings = list(mapping)[:3]
+    text = pd.Series(spellings + [None, "没有这个状态", spellings[0]], dtype=STRING)
+    assert _lookup(text, mapping).tolist() == text.map(mapping).astype(STRING).tolist()
+    out, bad = parse_enum(pd.Series([f" {spellings[1]} ", "", None, "x"], dtype=object), "loan_status")
+    assert out.tolist()[0] == mapping[spellings[1]] and out.isna().tolist()[1:] == [True, True, True]
+    assert bad.tolist() == [False, False, False, True]
+
+
+def test_canonical_months_pass_as_they_are_and_others_are_rewritten():
+    import pandas as pd
+    from postloan.parsing import STRING, parse_month
+    out, bad = parse_month(pd.Series(["2026-01", None, "2026-12"], dtype=STRING))
+    assert out.tolist() == ["2026-01", pd.NA, "2026-12"] and not bad.any()
+    out, bad = parse_month(pd.Series(["2026-01", "2026/3", "202604", "2026-13"], dtype=STRING))
+    assert out.tolist()[:3] == ["2026-01", "2026-03", "2026-04"] and bad.tolist() == [False, False, False, True]

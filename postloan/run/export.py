@@ -175,7 +175,7 @@ def longest_table(html_text: str) -> int:
     """The rows of the longest table of a page. Chromium's print layout of a long table costs far
     more than its screen layout, whatever part of it is printed: the large bank's scorecards page
     (one table of 4,049 rows, 1.1 MB of HTML) took its tab 1.3 GB and the meeting pack (4,575
-    rows) 1.7 GB, while a 1.1 MB chunk of 120 case files with short tables took ~260 MB."""
+    rows) 1.7 GB, while a 1.1 MB chunk of 120 officer pages with short tables took 450 MB."""
     longest, open_rows = 0, []
     for m in _TABLE_TAGS.finditer(html_text):
         tag = m.group(0)
@@ -258,10 +258,10 @@ def _tell(job, outcome) -> None:
 
 
 class PrintGate:
-    """Who may print now. A heavy document (a table of HEAVY_ROWS rows: `longest_table`) prints alone: once one waits, no
-    other page starts, the pages under way finish, and the idle workers' tabs (`tabs`: each
-    worker's {"page": tab or None}) are closed, so that Chromium holds one large layout and not
-    that and another; then the others go on."""
+    """Who may print now. A heavy document (a table of HEAVY_ROWS rows: `longest_table`) prints
+    alone: once one waits, no other page starts, the pages under way finish, and the idle
+    workers' tabs (`tabs`: each worker's {"page": tab or None}) are closed, so that Chromium
+    holds one large layout and not that and another; then the others go on."""
 
     def __init__(self):
         self.cond = asyncio.Condition()
@@ -347,11 +347,10 @@ async def _print_all(jobs, workers: int) -> None:
                     html_path, pdf_path = job[0], job[1]
                     outcome = ExportError(f"PDF 打印已中止 (pdf_failed)：{html_path.name}")
                     try:
-                        text = html_path.read_text(encoding="utf-8", errors="replace")
+                        size = html_path.stat().st_size
+                        heavy = longest_table(html_path.read_text(encoding="utf-8", errors="replace")) >= HEAVY_ROWS
                     except OSError:
-                        text = ""                   # goto fails below, naming the file
-                    size, heavy = len(text), longest_table(text) >= HEAVY_ROWS
-                    del text
+                        size, heavy = 0, False      # goto fails below, naming the file
                     entered = False
                     try:
                         allowed.add(html_path.resolve().as_uri())

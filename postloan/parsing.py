@@ -29,8 +29,12 @@ def _as_text(raw: pd.Series) -> pd.Series:
         return raw.astype(STRING).str.lower()
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         return raw.dt.strftime("%Y-%m-%d %H:%M:%S").astype(STRING)
-    s = raw.astype(STRING).str.strip()
-    return s.mask(s == "")
+    s = raw.astype(STRING)
+    stripped = s.str.strip()
+    blank = (stripped == "").fillna(False).to_numpy(dtype=bool)
+    if isinstance(raw.dtype, pd.StringDtype) and not blank.any() and bool((stripped == s).fillna(True).all()):
+        return s            # nothing to strip or blank out: the column's own Arrow data, not a copy
+    return stripped.mask(blank)
 
 
 def _present(raw: pd.Series) -> np.ndarray:

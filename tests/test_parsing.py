@@ -103,3 +103,18 @@ def test_canonical_months_pass_as_they_are_and_others_are_rewritten():
     assert out.tolist() == ["2026-01", pd.NA, "2026-12"] and not bad.any()
     out, bad = parse_month(pd.Series(["2026-01", "2026/3", "202604", "2026-13"], dtype=STRING))
     assert out.tolist()[:3] == ["2026-01", "2026-03", "2026-04"] and bad.tolist() == [False, False, False, True]
+
+
+def test_a_clean_text_column_is_read_without_a_copy_and_a_dirty_one_is_cleaned():
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    from postloan.parsing import STRING, _as_text
+    clean = pd.Series(pd.array(["L1", None, "L2"], dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    out = _as_text(clean)
+    assert out.dtype == STRING and out.tolist() == ["L1", pd.NA, "L2"]
+    data = [pa.array(s, from_pandas=True) for s in (clean, out)]
+    data = [a.chunk(0) if isinstance(a, pa.ChunkedArray) else a for a in data]
+    assert data[0].buffers()[2].address == data[1].buffers()[2].address       # the same characters in memory
+    dirty = pd.Series(pd.array([" L1 ", "", "L2"], dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    assert _as_text(dirty).tolist() == ["L1", pd.NA, "L2"]

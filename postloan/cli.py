@@ -134,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     f = _sub(sub, "fonts", "生成 PDF 打印字体 (build the print fonts)",
              "把已安装的 Noto Sans CJK SC（fonts-noto-cjk，CFF 轮廓）转换为 TrueType 轮廓，供打印 PDF 的 Chromium "
              "嵌入字体：否则 Chromium 把每个汉字画成 Type 3 字形，PDF 大一倍，装订案卷时内存多用数百 MB。"
-             "字形与字宽不变，版面不变。每个 Python 环境生成一次（make install 已运行），约半分钟。")
+             "字形与字宽不变，版面不变。每个 Python 环境生成一次（make run、make test 会运行），约半分钟。")
     f.add_argument("--if-absent", action="store_true", help="已生成且与已安装字体一致时什么也不做（make 用）")
     return parser
 

@@ -4,8 +4,9 @@ A case (a workout case, an accountability case, an officer's scorecard page) bel
 bank's book and to its branch's and sub-branch's. Printing a small HTML page costs Chromium
 about half a second (a page, a layout, a font subset), so the case files of a run are
 concatenated — up to `CHUNK` of them and `CHUNK_BYTES` of HTML in one document, each starting
-on a new page — and printed in one go. Each case file starts with a marker: a one-pixel internal link, which
-Chromium prints as a link annotation on the page where the case begins (`_marked_starts`).
+on a new page — and printed in one go. Each case file starts with a marker: a one-pixel
+internal link, which Chromium prints as a link annotation on the page where the case begins
+(`_marked_starts`).
 That gives each case's first page without the tagged PDF that Chromium's outline needs (a
 tagged print takes about three times as long). pikepdf (qpdf) then copies each scope's pages
 into its book, without the markers, with one bookmark per case. A chunk whose markers are
@@ -110,9 +111,9 @@ def print_books(books: dict[Path, list[Path]], title: str = "案卷汇编", work
 
 
 class Binder:
-    """Prints case files as they are written, up to `CHUNK` (and `CHUNK_BYTES`) to a document, in a background Chromium
-    (`add`), and binds the books once every page is known (`finish`): the printing of the
-    first hundred cases overlaps the writing of the rest."""
+    """Prints case files as they are written, up to `CHUNK` (and `CHUNK_BYTES`) to a document, in
+    a background Chromium (`add`), and binds the books once every page is known (`finish`): the
+    printing of the first chunks overlaps the writing of the rest."""
 
     def __init__(self, title: str = "案卷汇编", workers: int = 2, printer=None):
         """`printer`: where the chunks print (a handle on the run's printer, see

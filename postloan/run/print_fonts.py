@@ -14,8 +14,8 @@ family name `FAMILY`. Beside them it writes a fontconfig file that reads the sys
 and maps "Noto Sans CJK SC" to that family. Only the printing Chromium is given that file
 (`chromium_env`); screens and dashboards keep the system's fonts.
 
-Built once per environment by `postloan fonts` (`make install` runs it; about 30 s per face,
-both faces at once). A run without them prints with the system's fonts as before and says so.
+Built once per environment by `postloan fonts` (`make run`, `make test` and `make bench` run it;
+about 30 s per face, both faces at once). A run without them prints with the system's fonts as before and says so.
 The fonts are licensed as Noto is (SIL Open Font License 1.1; the name records of copyright
 and licence are kept); the family is renamed, as the licence asks of a modified version.
 """
@@ -135,9 +135,8 @@ def convert(source: Path, index: int, target: Path, face: str) -> None:
     font.sfntVersion = "\x00\x01\x00\x00"
     ps = f"PostloanPrintSansSC-{face}"
     names = font["name"]
-    for rec in list(names.names):
-        if rec.nameID in (1, 2, 3, 4, 6, 16, 17):
-            names.removeNames(nameID=rec.nameID)
+    for nid in (1, 2, 3, 4, 6, 16, 17):
+        names.removeNames(nameID=nid)
     for nid, text in ((1, FAMILY), (2, face), (3, f"{ps};postloan"),
                       (4, f"{FAMILY} {face}" if face != "Regular" else FAMILY), (6, ps),
                       (16, FAMILY), (17, face)):

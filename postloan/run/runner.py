@@ -31,8 +31,8 @@ from postloan.parameter_set import SNAPSHOT, load_parameter_set
 from postloan.paths import parameters_dir
 from postloan.products import PRODUCTS
 from postloan.run import engine as _engine  # noqa: F401  (registers the shared-kernel engine)
-from postloan.run.export import ExportError, find_chromium, to_html
 from postloan.run import print_fonts
+from postloan.run.export import ExportError, find_chromium, to_html
 from postloan.run.print_service import PrintService
 from postloan.run.manifest import code_version, extract_fingerprint, package_versions, sha256_file, write_manifest
 from postloan.run.params import check_parameters, load_workbook_parameters, runtime_placeholders

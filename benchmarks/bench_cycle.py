@@ -6,13 +6,16 @@ bank of the given size. Prints the wall time of each step (from the run's manife
 outputs and the PDF pages printed, and the peak memory of the whole process tree (the run,
 its kernels and Chromium, sampled every 0.25 s and summed; RSS and PSS).
 
-Then the naive baseline on `medium`: one process per product × scope, each loading the
-extract, building the marts and rendering its workbook in a fresh kernel (the way a
-notebook per report is usually scheduled), against one suite run of the same products and
-scopes. Both without PDF, so that the ratio compares the work of the suite, not Chromium.
+Then the naive baseline on `medium`: one papermill process per product × scope, each loading
+and checking the extract itself, building the product's marts, writing the scope's JSON and
+Excel, running the workbook in a fresh kernel and converting it with nbconvert's HTML exporter
+(`naive_job.py`: the way a notebook per report is usually scheduled), against one suite run of
+the same products and scopes. Both without PDF, so that the ratio compares the work of the
+suite, not Chromium. `--naive-kind runs` instead makes each job a `postloan run` of one product
+and one scope (the suite's own engine and exporter: what sharing one run across scopes buys).
 
     python benchmarks/bench_cycle.py [--size large] [--naive-size medium] [--no-naive]
-           [--compute-in-source] [--keep]
+           [--naive-kind papermill|runs] [--compute-in-source] [--keep]
 
 The sample banks are generated once into data/bench/ (seed 42) and reused.
 """
@@ -35,6 +38,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench"
 POSTLOAN = [sys.executable, "-m", "postloan.cli"]
+NAIVE_JOB = [sys.executable, str(ROOT / "benchmarks" / "naive_job.py")]
 
 
 class TreePeak:
@@ -70,18 +74,18 @@ class TreePeak:
         return self.peak / 2**20, self.peak_pss / 2**20
 
 
-def run(args: list[str], log: Path | None = None) -> tuple[float, float, float]:
+def run(args: list[str], log: Path | None = None, command: list[str] = POSTLOAN) -> tuple[float, float, float]:
     """(wall seconds, peak RSS MiB, peak PSS MiB of the process tree) of one postloan command."""
     t0 = time.perf_counter()
     with open(log or os.devnull, "w", encoding="utf-8") as out:
-        p = subprocess.Popen(POSTLOAN + args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        p = subprocess.Popen(command + args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         peak = TreePeak(p.pid)
         rc = p.wait()
     mib, pss = peak.stop()
     wall = time.perf_counter() - t0
     if rc:
         tail = log.read_text(encoding="utf-8")[-2000:] if log else ""
-        raise SystemExit(f"postloan {' '.join(args[:1])} failed (exit {rc}):\n{tail}")
+        raise SystemExit(f"{' '.join(command[1:] + args[:1])} failed (exit {rc}):\n{tail}")
     return wall, mib, pss
 
 
@@ -132,7 +136,7 @@ def full_cycle(size: str, extra: list[str], keep: Path) -> None:
     print(f"  target: ≤ {300 if size == 'large' else 50} s wall, ≤ 2,048 MiB peak\n", flush=True)
 
 
-def naive(size: str, keep: Path) -> None:
+def naive(size: str, keep: Path, kind: str = "papermill") -> None:
     """One process per product × scope (each loads the extract and builds its marts) against one run."""
     bank = sample(size)
     out = keep / f"suite-{size}"
@@ -143,12 +147,19 @@ def naive(size: str, keep: Path) -> None:
     naive_wall, naive_mib = 0.0, 0.0
     for product in products:
         for scope in scopes:
-            w, mib, _ = run(["run", "--source", str(bank), "--out", str(keep / f"naive-{size}"), "--no-pdf",
-                          "--products", product, "--scopes", scope], log=keep / f"naive-{product}-{scope}.log")
+            log = keep / f"naive-{product}-{scope}.log"
+            if kind == "papermill":
+                w, mib, _ = run(["--source", str(bank), "--product", product, "--scope", scope,
+                                 "--out", str(keep / f"naive-{size}")], log=log, command=NAIVE_JOB)
+            else:
+                w, mib, _ = run(["run", "--source", str(bank), "--out", str(keep / f"naive-{size}"), "--no-pdf",
+                                 "--products", product, "--scopes", scope], log=log)
             naive_wall += w
             naive_mib = max(naive_mib, mib)
     n = len(products) * len(scopes)
-    print(f"## naive baseline on {size}: {n} processes ({len(products)} products × {len(scopes)} scopes), no PDF")
+    what = "papermill + nbconvert" if kind == "papermill" else "`postloan run` of one product and scope"
+    print(f"## naive baseline on {size}: {n} processes ({len(products)} products × {len(scopes)} scopes, "
+          f"each {what}), no PDF")
     print(f"  naive {naive_wall:.1f} s (peak {naive_mib:,.0f} MiB)   suite {suite_wall:.1f} s "
           f"(peak {suite_mib:,.0f} MiB)   ratio {naive_wall / suite_wall:.1f}×   (target ≥ 20×)\n", flush=True)
 
@@ -158,6 +169,8 @@ def main():
     ap.add_argument("--size", default="large", help="sample bank of the full cycle (default large)")
     ap.add_argument("--naive-size", default="medium", help="sample bank of the naive baseline (default medium)")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    ap.add_argument("--naive-kind", choices=("papermill", "runs"), default="papermill",
+                    help="each naive job: papermill + nbconvert (default), or a `postloan run` of one product and scope")
     ap.add_argument("--also", default="medium", help="further sizes for the full cycle, comma-separated ('' for none)")
     ap.add_argument("--compute-in-source", action="store_true", help="pass --compute-in-source to the runs")
     ap.add_argument("--keep", action="store_true", help="keep the outputs and logs (printed at the end)")
@@ -169,7 +182,7 @@ def main():
         for size in [args.size] + [s for s in args.also.split(",") if s and s != args.size]:
             full_cycle(size, extra, keep)
         if not args.no_naive:
-            naive(args.naive_size, keep)
+            naive(args.naive_size, keep, args.naive_kind)
     finally:
         if args.keep:
             print(f"outputs and logs: {keep}")

@@ -44,7 +44,6 @@ def main():
     for size in args.sizes.split(","):
         bank = work / f"{size}.duckdb"
         child(["sample", "--size", size, "--seed", "42", "--out", str(bank)])
-        label_size = size
         results = {}
         for label, scopes in (("all", ["--scopes", "all"]), ("default", [])):
             out = work / f"out-{size}-{label}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
@@ -21,7 +22,7 @@ from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
 from postloan.present import fmt, svg
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, heading, kpis, labels_of, lead, table
+from postloan.present.tables import CSS, heading, kpis, labels_of, lead, table, values_table
 from postloan.scorecard.export import DUTY_CN, page_order as page_order_of
 
 ROLE = enum_labels("officer_role")
@@ -97,28 +98,46 @@ def show_ranking(book: ScorecardBook):
         ("peer", "同类中位数", None), ("presence", "在岗天数", None)])))
 
 
-def _indicator_table(book, ind: pd.DataFrame) -> str:
+_INDICATOR_COLUMNS = ["indicator_name", "unit", "value", "direction", "target", "cases", "ok_cases", "status", "score",
+                      "weight", "effective_weight"]
+
+
+def _indicator_table(rows: list[tuple]) -> str:
+    """An officer's indicators: `rows` of the _INDICATOR_COLUMNS values, in the marts' order."""
     out = []
-    for name, unit, value, direction, target, cases, ok_cases, status, score, weight, effective in row_values(ind, [
-            "indicator_name", "unit", "value", "direction", "target", "cases", "ok_cases", "status", "score", "weight",
-            "effective_weight"]):
+    for name, unit, value, direction, target, cases, ok_cases, status, score, weight, effective in rows:
         show = (lambda v, d: f"{v:.{d}f} 分") if unit == "points" else (lambda v, d: fmt.pct(v, 2 if abs(v) < 0.01 else d))
         shown = "—" if pd.isna(value) else show(value, 1)
         goal = ("≤ " if direction == "lower_better" else "") + show(target, 0)
         ev = f"{int(cases)}" + ("" if pd.isna(ok_cases) else f"（达标 {int(ok_cases)}）")
         points = "样本不足" if status != "scored" else f"{score:.1f}"
         weights = f"{weight:.0f}%" + ("" if status != "scored" else f" → {effective * 100:.1f}%")
-        out.append({"name": name, "value": shown, "target": goal, "score": points, "weight": weights, "ev": ev})
-    return table(pd.DataFrame(out), [("name", "指标", None), ("value", "实际值", None), ("target", "目标", None),
-                                      ("score", "得分", None), ("weight", "权重（重新分配后）", None), ("ev", "样本数", None)])
+        out.append((name, shown, goal, points, weights, ev))
+    return values_table([list(c) for c in zip(*out)] or [[]] * 6, len(out), [
+        ("name", "指标", None), ("value", "实际值", None), ("target", "目标", None), ("score", "得分", None),
+        ("weight", "权重（重新分配后）", None), ("ev", "样本数", None)])
 
 
-def _charts(ind: pd.DataFrame, trend: pd.DataFrame) -> str:
-    bars = svg.hbars(ind["indicator_name"].tolist(), [None if pd.isna(v) else float(v) for v in ind["score"]],
-                     "各项得分（空白 = 样本不足）")
-    line = svg.trend(trend["period"].astype(str).tolist(),
-                     [None if pd.isna(v) else float(v) for v in trend["total_score"]], "总分走势")
+def _charts(names: list, scores: list, periods: list, totals: list) -> str:
+    """The bars of an officer's indicator scores and the line of the total over the periods."""
+    bars = svg.hbars(names, [None if pd.isna(v) else float(v) for v in scores], "各项得分（空白 = 样本不足）")
+    line = svg.trend([str(p) for p in periods], [None if pd.isna(v) else float(v) for v in totals], "总分走势")
     return f'<div class="pl-charts" style="display:flex;gap:12px;align-items:flex-start">{bars}{line}</div>'
+
+
+def _by_officer(frame: pd.DataFrame) -> dict:
+    """Each chosen officer's row positions in `frame`, in the frame's order."""
+    return frame.reset_index(drop=True).groupby("officer_id", sort=False).indices if len(frame) else {}
+
+
+def _quicksort_order(positions, keys):
+    """`positions` ordered by `keys` (a datetime64 array over the frame) as
+    `DataFrame.sort_values(key)` orders a frame of those rows: numpy's quicksort of the dates,
+    then the missing ones in their order."""
+    d = keys[positions]
+    missing = np.isnat(d)
+    present = positions[~missing]
+    return np.concatenate([present[d[~missing].argsort(kind="quicksort")], positions[missing]])
 
 
 def _presence_note(r) -> str:
@@ -161,21 +180,35 @@ def officer_page_html(book: ScorecardBook, officer_id: str) -> str:
 
 def officer_pages_html(book: ScorecardBook, chosen: list[str]):
     """The pages of the officers `chosen`, in that order (one HTML string each): the tables of
-    the period are split by officer once for all of them."""
+    the period are split by officer, and their columns taken out as lists, once for all of them
+    (a frame per officer cost more than the page: 10 ms a page, 4,049 pages on `large`)."""
     if not chosen:
         return
     t = book.totals().set_index("officer_id").loc[chosen].reset_index()
     ind_all = book.indicators()
-    ind_by = {k: g for k, g in ind_all[ind_all["officer_id"].isin(chosen)].groupby("officer_id", sort=False)}
+    ind_sel = ind_all[ind_all["officer_id"].isin(chosen)]
+    ind_rows = list(row_values(ind_sel, _INDICATOR_COLUMNS))
+    ind_at = _by_officer(ind_sel)
+    ids = ind_sel["indicator_id"].tolist()
+    npl_cols = [ind_sel[c].tolist() if c in ind_sel else None for c in ("value_originated", "value_inherited")]
     duties = book.duties()
     miss_all = duties[(duties["ok"] == 0) & ~duties["duty"].isin(["new_npl"]) & duties["officer_id"].isin(chosen)]
-    miss_by = {k: g for k, g in miss_all.groupby("officer_id", sort=False)}
-    hist = book.marts["scorecard_totals"]
-    trend_by = {k: g.sort_values("period") for k, g in hist[hist["officer_id"].isin(chosen)].groupby("officer_id", sort=False)}
-    empty_ind, empty_miss = ind_all.iloc[:0], miss_all.iloc[:0]
+    miss_all = miss_all.reset_index(drop=True)
+    miss_at = _by_officer(miss_all)
+    due = miss_all["due_date"].to_numpy()
+    miss_columns = [("duty_cn", "事项", None), ("ref", "编号", "ref"), ("customer_id", "客户号", None),
+                    ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")]
+    miss_values = [labels_of(miss_all["duty"], DUTY_CN)] + [miss_all[c].tolist() for c, _, _ in miss_columns[1:]]
+    hist = book.marts["scorecard_totals"]              # one row per officer and period
+    hist = hist[hist["officer_id"].isin(chosen)].sort_values(["officer_id", "period"])
+    periods_all, totals_all = hist["period"].tolist(), hist["total_score"].tolist()
+    trends = {k: ([periods_all[i] for i in at], [totals_all[i] for i in at]) for k, at in _by_officer(hist).items()}
+    no_trend = ([], [])
+    none = np.array([], dtype=np.int64)
     branches = dict(zip(book.marts["branches"]["branch_id"], book.marts["branches"]["branch_name"]))
     for r in t.itertuples():
-        ind = ind_by.get(r.officer_id, empty_ind)
+        at = ind_at.get(r.officer_id, none)
+        ind = [ind_rows[i] for i in at]
         score = "—" if pd.isna(r.total_score) else f"{r.total_score:.2f}"
         head = '<div class="pl-page"></div>' + heading(
             2, f"{r.name}（{r.officer_id}） · {branches.get(r.branch_id, r.branch_id)} · {ROLE.get(r.role, r.role)}")
@@ -191,15 +224,15 @@ def officer_pages_html(book: ScorecardBook, chosen: list[str]):
             notes.append("本期为月度过程监测，不评等级、不排名；等级以季度、年度考核为准。")
         elif not r.rated:
             notes.append(f"本期有足够样本的指标权重合计 {r.scored_weight:.0f}%，低于评级所需，不评级。")
-        npl = ind[ind["indicator_id"] == "kpi_new_npl"]
-        if len(npl) and "value_originated" in npl:
-            n = npl.iloc[0]
-            notes.append(f"新增不良率：本人发放部分 {fmt.pct(n.get('value_originated'))}，接手部分 {fmt.pct(n.get('value_inherited'))}。")
-        miss = miss_by.get(r.officer_id, empty_miss).sort_values("due_date")
-        miss = miss.assign(duty_cn=labels_of(miss["duty"], DUTY_CN))
-        yield (CSS + PAGE_CSS + head + box + lead(*notes) + _indicator_table(book, ind)
-                     + _charts(ind, trend_by.get(r.officer_id, hist.iloc[:0]))
-                     + "<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + table(miss, [
-                         ("duty_cn", "事项", None), ("ref", "编号", "ref"), ("customer_id", "客户号", None),
-                         ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")],
-                         book.top_n, "本期没有未达标事项。"))
+        npl = [i for i in at if ids[i] == "kpi_new_npl"]
+        if npl and npl_cols[0] is not None:
+            notes.append(f"新增不良率：本人发放部分 {fmt.pct(npl_cols[0][npl[0]])}，"
+                         f"接手部分 {fmt.pct(npl_cols[1][npl[0]] if npl_cols[1] is not None else None)}。")
+        order = _quicksort_order(miss_at.get(r.officer_id, none), due)
+        shown = order[:book.top_n]
+        miss = values_table([[col[i] for i in shown] for col in miss_values], len(order), miss_columns,
+                            book.top_n, "本期没有未达标事项。")
+        periods, totals = trends.get(r.officer_id, no_trend)
+        yield (CSS + PAGE_CSS + head + box + lead(*notes) + _indicator_table(ind)
+                     + _charts([row[0] for row in ind], [row[8] for row in ind], periods, totals)
+                     + "<h3 class='pl'>未达标事项（完整明细见 Excel“明细”页）</h3>" + miss)

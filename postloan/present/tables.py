@@ -82,10 +82,21 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
     if df is None or len(df) == 0:
         return f'<p class="pl pl-note">{esc(empty)}</p>'
     shown = df if top_n is None else df.head(top_n)
-    head = "".join(f'<th class="s">{esc(h)}</th>' if len(h) <= SHORT_HEADER else f"<th>{esc(h)}</th>"
-                   for _, h, _ in columns)
     n = len(shown)
     values = [shown[col].tolist() if col in shown.columns else [None] * n for col, _, _ in columns]
+    return values_table(values, len(df), columns, top_n, empty)
+
+
+def values_table(values: list[list], total: int, columns: list[tuple], top_n: int | None = None,
+                 empty: str = "本月无。") -> str:
+    """`table` of rows already taken out of their frame: `values` holds, for each of `columns`,
+    the shown rows' values (at most `top_n`) as `Series.tolist()` gives them, of `total` rows in
+    all. For a page written thousands of times a run (an officer's page), where a frame per page
+    costs more than its table."""
+    if total == 0:
+        return f'<p class="pl pl-note">{esc(empty)}</p>'
+    head = "".join(f'<th class="s">{esc(h)}</th>' if len(h) <= SHORT_HEADER else f"<th>{esc(h)}</th>"
+                   for _, h, _ in columns)
     kinds = [kind for _, _, kind in columns]
     rows = []
     for row in zip(*values):                              # column by column: no Series per row
@@ -97,8 +108,8 @@ def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empt
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
-    if top_n is not None and len(df) > top_n:
-        more = f'<p class="pl pl-note">……另有 {len(df) - top_n:,} 条，共 {len(df):,} 条（完整清单见本范围的 Excel 工作簿，例会材料为“明细表”）。</p>'
+    if top_n is not None and total > top_n:
+        more = f'<p class="pl pl-note">……另有 {total - top_n:,} 条，共 {total:,} 条（完整清单见本范围的 Excel 工作簿，例会材料为“明细表”）。</p>'
     return f'<table class="pl pl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
 
 

@@ -32,9 +32,10 @@ def _officer(m: Marts, oid) -> str:
 def _chart(tl: pd.DataFrame) -> str:
     """The duties of the case on a time axis (inline SVG: one per case, thousands per run);
     grey bands are the periods nobody managed the customer."""
-    duties = tl.loc[tl["status"] != "event", "duty_cn"].dropna().unique().tolist()
-    points = [(r.duty_cn, r.due_date, r.status) for r in tl[tl["status"] != "event"].itertuples()]
-    spans = [(r.due_date, r.done_date) for r in tl[(tl["status"] == "event") & (tl["duty"] == "unassigned")].itertuples()]
+    rows = list(zip(*(tl[c].tolist() for c in ("duty", "duty_cn", "due_date", "done_date", "status"))))
+    points = [(label, due, status) for _, label, due, _, status in rows if status != "event"]
+    duties = list(dict.fromkeys(label for label, _, _ in points if not pd.isna(label)))   # in order, once each
+    spans = [(due, done) for duty, _, due, done, status in rows if status == "event" and duty == "unassigned"]
     return svg.timeline(duties, points, spans, "职责时间线（灰色区间 = 无人管户）")
 
 
@@ -69,17 +70,18 @@ def case_page_html(m: Marts, case_id: str) -> str:
         parts.append(_chart(tl))
     ev = tl[tl["status"] == "event"]
     if len(ev):
-        parts.append("<h3 class='pl'>管户与移交</h3>" + table(ev.assign(who=ev["officer_id"].map(lambda o: _officer(m, o))), [
-            ("duty_cn", "事项", None), ("due_date", "日期", "date"), ("detail", "说明", None), ("who", "接收人", None)]))
-    lp = lp.assign(who=lp["officer_id"].map(lambda o: _officer(m, o)))
+        parts.append("<h3 class='pl'>管户与移交</h3>" + table(ev, [
+            ("duty_cn", "事项", None), ("due_date", "日期", "date"), ("detail", "说明", None), ("who", "接收人", None)],
+            extra={"who": [_officer(m, o) for o in ev["officer_id"].tolist()]}))
     parts.append("<h3 class='pl'>失职事项</h3>" + table(lp, [
         ("duty_cn", "职责", None), ("stage_cn", "环节", None), ("ref", "编号", "ref"), ("due_date", "应履行日", "date"),
         ("done_date", "履行日", "date"), ("status_cn", "状态", None), ("days_late", "逾期天数", "int"),
-        ("who", "责任人", None), ("severity_cn", "严重程度", None)], None, "未发现失职事项。"))
-    det = det.assign(who=det["officer_id"].map(lambda o: _officer(m, o)))
+        ("who", "责任人", None), ("severity_cn", "严重程度", None)], None, "未发现失职事项。",
+        extra={"who": [_officer(m, o) for o in lp["officer_id"].tolist()]}))
     parts.append("<h3 class='pl'>责任认定建议（待委员会审定）</h3>" + table(det, [
         ("who", "人员", None), ("degree_cn", "责任程度", None), ("exoneration_cn", "免责认定", None),
-        ("reason", "理由（依据数据）", None), ("basis", "适用规定", None), ("sanction_cn", "建议处理", None)]))
+        ("reason", "理由（依据数据）", None), ("basis", "适用规定", None), ("sanction_cn", "建议处理", None)],
+        extra={"who": [_officer(m, o) for o in det["officer_id"].tolist()]}))
     ok = tl[tl["status"] == "on_time"]
     ev_rows = []
     for oid, g in ok.groupby("officer_id"):

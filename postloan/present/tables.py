@@ -74,16 +74,20 @@ def labels_of(values: pd.Series, labels: dict) -> list:
     return [labels.get(v) for v in values.tolist()]
 
 
-def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empty: str = "本月无。") -> str:
+def table(df: pd.DataFrame, columns: list[tuple], top_n: int | None = None, empty: str = "本月无。",
+          extra: dict[str, list] | None = None) -> str:
     """`columns`: (column, Chinese header, kind) with kind in money (万元), money_yuan, pct,
     int, date, enum:<name>, term:<group> (the suite's own codes), ref (a duty reference,
     postloan.present.fmt.duty_ref), or None for text. Shows the first `top_n` rows and says how
-    many more there are."""
+    many more there are. `extra`: columns not in the frame, one value per row (what
+    `df.assign(**extra)` would add, without a frame built for each case file's table)."""
     if df is None or len(df) == 0:
         return f'<p class="pl pl-note">{esc(empty)}</p>'
     shown = df if top_n is None else df.head(top_n)
     n = len(shown)
-    values = [shown[col].tolist() if col in shown.columns else [None] * n for col, _, _ in columns]
+    extra = extra or {}
+    values = [list(extra[col][:n]) if col in extra else shown[col].tolist() if col in shown.columns else [None] * n
+              for col, _, _ in columns]
     return values_table(values, len(df), columns, top_n, empty)
 
 

@@ -193,22 +193,23 @@ def case_page_html(m: Marts, loan_id: str) -> str:
                   f"借款人状态：{'已进入破产程序' if c.bankrupt else ('失联/下落不明' if c.missing else '可联系')}"
                   f"{'，无可供执行财产' if c.no_assets else ''}。")]
     h = pick("workout_history").tail(12)
-    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + table(h.assign(cls=labels_of(h["classification"], cls)), [
-        ("month", "月份", None), ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"), ("cls", "分类", None)]))
+    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + table(h, [
+        ("month", "月份", None), ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"), ("cls", "分类", None)],
+        extra={"cls": labels_of(h["classification"], cls)}))
     col = pick("workout_collateral")
-    parts.append("<h3 class='pl'>押品</h3>" + table(col.assign(kind_cn=labels_of(col["kind"], enum_labels("collateral_kind")),
-                                                             reg=labels_of(col["registered"], YES)), [
+    parts.append("<h3 class='pl'>押品</h3>" + table(col, [
         ("collateral_id", "编号", None), ("kind_cn", "类别", None), ("appraised_value", "评估值（万元）", "money"),
-        ("appraisal_date", "评估日", "date"), ("reg", "已登记", None)], None, "无押品。"))
+        ("appraisal_date", "评估日", "date"), ("reg", "已登记", None)], None, "无押品。",
+        extra={"kind_cn": labels_of(col["kind"], enum_labels("collateral_kind")), "reg": labels_of(col["registered"], YES)}))
     g = pick("workout_guarantees")
-    parts.append("<h3 class='pl'>保证人</h3>" + table(g.assign(state=labels_of(g["enforceable"], {True: "可主张", False: "已丧失"})), [
+    parts.append("<h3 class='pl'>保证人</h3>" + table(g, [
         ("guarantor_name", "保证人", None), ("amount", "保证金额（万元）", "money"), ("mode", "方式", "enum:guarantee_mode"), ("state", "状态", None)],
-        None, "无保证。"))
+        None, "无保证。", extra={"state": labels_of(g["enforceable"], {True: "可主张", False: "已丧失"})}))
     a = pick("workout_actions")
     status = {"done": "已按时完成", "late": "逾期完成", "missing": "逾期未做", "next": "待办"}
-    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + table(a.assign(st=labels_of(a["status"], status)), [
+    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + table(a, [
         ("label", "动作", None), ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("st", "状态", None)],
-        None, "无（未逾期或已核销）。"))
+        None, "无（未逾期或已核销）。", extra={"st": labels_of(a["status"], status)}))
     ct = pick("workout_contacts").sort_values("action_time").tail(10)
     parts.append("<h3 class='pl'>最近联系记录</h3>" + table(ct, [
         ("action_time", "时间", None), ("channel", "方式", "enum:collection_channel"), ("contacted_party", "对象", "enum:contacted_party"),
@@ -222,13 +223,13 @@ def case_page_html(m: Marts, loan_id: str) -> str:
         ("note", "说明", None)], None, "无。"))
     parts.append("<h3 class='pl'>可行法律路径</h3>" + f'<p class="pl">{esc(c.routes_open)}</p>')
     r = pick("workout_routes").sort_values("pv", ascending=False)
-    r = r.assign(ok=labels_of(r["open"], {True: "可行", False: "不可行"}))
     reason = (f"建议：{c.recommended_cn}，现值 {fmt.money(c.recommended_pv, '万元')}"
               + (f"；次优为{routes.get(c.runner_up, '')}（{fmt.money(c.runner_up_pv, '万元')}）" if isinstance(c.runner_up, str) else "")
               + ("；敏感性测试下建议会改变，标为不稳定，提交委员会审议。" if c.unstable else "。"))
     parts.append("<h3 class='pl'>处置路径比较</h3>" + lead(reason) + table(r, [
         ("route_cn", "路径", None), ("ok", "可行", None), ("why", "理由", None), ("gross", "回收（万元）", "money"),
-        ("costs", "费用（万元）", "money"), ("months", "月数", "int"), ("pv", "现值（万元）", "money")]))
+        ("costs", "费用（万元）", "money"), ("months", "月数", "int"), ("pv", "现值（万元）", "money")],
+        extra={"ok": labels_of(r["open"], {True: "可行", False: "不可行"})}))
     return "".join(parts)
 
 

@@ -84,6 +84,29 @@ def test_every_published_page_parses_in_chromium_as_written(published_run):
         browser.close()
 
 
+def test_no_printed_page_is_wider_than_a4(published_run):
+    """Every published page (workbooks, case files, officer pages) fits A4's text width (210 mm
+    less the 12 mm margins: 703 px) in print: a wider table makes Chromium shrink the whole
+    document to fit it (a 10-column legal-deadline table had printed the meeting pack at 66%)."""
+    from playwright.sync_api import sync_playwright
+    from postloan.run.export import CHROMIUM_FLAGS, find_chromium
+    pages = sorted(published_run.rglob("*.html"))
+    assert len(pages) >= 50
+    widest = "() => Math.max(...Array.from(document.querySelectorAll('body *')).map(e => e.getBoundingClientRect().right))"
+    over = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS[1:])
+        tab = browser.new_page(viewport={"width": 703, "height": 1000})
+        tab.emulate_media(media="print")
+        for html_path in pages:
+            tab.goto(html_path.resolve().as_uri())
+            right = tab.evaluate(widest)
+            if right > 703.5:
+                over[str(html_path.relative_to(published_run))] = round(right)
+        browser.close()
+    assert over == {}, f"{len(over)} of {len(pages)} pages wider than 703 px: {dict(list(over.items())[:10])}"
+
+
 def test_html_is_self_contained_and_shows_no_code(published_run):
     for path in (published_run / "meeting_pack").glob("*.html"):
         text = path.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -16,8 +17,13 @@ CSS = """
 .pl-table td { border-bottom: 1px solid #999; padding: 2px 8px; }
 table.pl-table.pl-table th, table.pl-table.pl-table td { text-align: left; }   /* above JupyterLab's right-aligned cells */
 table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.pl-table td.n, .pl-table td.s, .pl-table th.s { white-space: nowrap; }   /* no id, date, name or figure broken */
+.pl-table td.n, .pl-table td.s, .pl-table th.s { white-space: nowrap; }   /* no id, date or figure broken */
+.pl-table td.w, .pl-table th.w { white-space: nowrap; }   /* short Chinese text (a name, a state): one line on screen */
 .pl-table tr { break-inside: avoid; }
+@media print {   /* on A4 a table never exceeds the text width: Chromium would shrink the whole document to fit it */
+  .pl-table td.w { white-space: normal; }
+  .pl-table th, .pl-table td { padding-left: 4px; padding-right: 4px; }
+}
 .pl-lead { font-size: 14px; margin: 6px 0 8px 0; line-height: 1.6; orphans: 2; widows: 2; }
 h2.pl, h3.pl { break-after: avoid; }
 .pl-note { font-size: 11px; color: #333; }
@@ -28,8 +34,15 @@ h2.pl, h3.pl { break-after: avoid; }
 """
 
 
-SHORT_CELL = 12        # characters: a cell this short never wraps (a branch name, an id, a date)
+SHORT_CELL = 12        # characters: a cell this short is one line (a branch name, an id, a date)
 SHORT_HEADER = 6
+_CJK = re.compile("[\u2e80-\uffff]")
+
+
+def _short(text: str) -> str:
+    """The class of a short cell: "s" (an id, a date, a code: never broken), or "w" for Chinese
+    text (a name, a state: one line on screen, wrapped in print where the table would exceed A4)."""
+    return "w" if _CJK.search(text) else "s"
 
 
 def esc(value) -> str:
@@ -99,7 +112,7 @@ def values_table(values: list[list], total: int, columns: list[tuple], top_n: in
     costs more than its table."""
     if total == 0:
         return f'<p class="pl pl-note">{esc(empty)}</p>'
-    head = "".join(f'<th class="s">{esc(h)}</th>' if len(h) <= SHORT_HEADER else f"<th>{esc(h)}</th>"
+    head = "".join(f'<th class="{_short(h)}">{esc(h)}</th>' if len(h) <= SHORT_HEADER else f"<th>{esc(h)}</th>"
                    for _, h, _ in columns)
     kinds = [kind for _, _, kind in columns]
     rows = []
@@ -108,7 +121,7 @@ def values_table(values: list[list], total: int, columns: list[tuple], top_n: in
         for v, kind in zip(row, kinds):
             text, cls = _cell(v, kind)
             if not cls and len(text) <= SHORT_CELL:       # short text (ids, dates, names, states): one line
-                cls = "s"
+                cls = _short(text)
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""

@@ -311,3 +311,32 @@ def test_a_loan_written_off_within_the_period_counts_as_new_npl(tiny):
     # L1 (1,000,000) became NPL and L2 (450,000) was written off: all of E1's opening 1,450,000;
     # earlier only loans NPL at the month-end counted (1,000,000 / 1,450,000)
     assert i.loc[("E1", "kpi_new_npl"), "value"] == pytest.approx(1.0)
+
+
+def test_an_officers_missed_duties_are_ordered_as_sort_values_orders_them():
+    """The officer pages order each officer's missed duties without a frame per officer
+    (`_quicksort_order`): the same rows, in the same order, as pandas' `sort_values("due_date")`
+    of that officer's rows — ties among many rows (numpy's quicksort is not stable beyond 16)
+    and missing dates last."""
+    import numpy as np
+    from postloan.present.scorecards import _quicksort_order
+    rng = np.random.default_rng(7)
+    n = 400
+    frame = pd.DataFrame({
+        "officer_id": rng.choice(["E1", "E2", "E3"], n),
+        "due_date": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 6, n), unit="D"),
+        "row": np.arange(n)})
+    frame.loc[rng.choice(n, 40, replace=False), "due_date"] = pd.NaT
+    due = frame["due_date"].to_numpy()
+    for officer, at in frame.groupby("officer_id", sort=False).indices.items():
+        expected = frame[frame["officer_id"] == officer].sort_values("due_date")["row"].tolist()
+        assert frame["row"].to_numpy()[_quicksort_order(at, due)].tolist() == expected, officer
+
+
+def test_a_table_with_extra_columns_is_the_table_of_the_assigned_frame():
+    from postloan.present.tables import table
+    frame = pd.DataFrame({"id": ["L1", "L2", "L3"], "state": ["a", None, "b"], "amount": [1.0, None, 3e6]})
+    labels = ["可行", None, "<不可行>"]
+    columns = [("id", "借据号", None), ("ok", "可行", None), ("amount", "金额", "money")]
+    for top_n in (None, 2):
+        assert table(frame, columns, top_n, extra={"ok": labels}) == table(frame.assign(ok=labels), columns, top_n)

@@ -65,32 +65,6 @@ def test_a_forked_writer_s_pages_print_in_the_run_s_printer(tmp_path):
         assert f"{p.stem} 页" in _text(p.with_suffix(".pdf"))
 
 
-def test_once_a_writer_only_waits_for_its_pages_the_printer_takes_one_tab_more(tmp_path):
-    """A writer that has sent its last page frees its core: the run's printer then prints in
-    PDF_WORKERS + 1 tabs, and every page still prints once."""
-    from postloan.run.export import PDF_WORKERS
-    service = PrintService(children=2)
-    theirs = [_page(tmp_path, f"B{k}") for k in range(2)]
-    proc, recv = _fork(service, 1, theirs)
-    service.start()
-    try:
-        assert recv.recv() == "ok"                    # the writer's finish widened the printer
-        handle = service.handle()
-        mine = [_page(tmp_path, f"A{k}") for k in range(2 * (PDF_WORKERS + 1))]
-        for p in mine:
-            handle.submit(p, p.with_suffix(".pdf"))
-        handle.finish()
-        tabs = len(service.printer.tabs)
-        proc.join(30)
-        service.close()
-    except BaseException:
-        service.abandon()
-        raise
-    assert tabs == PDF_WORKERS + 1
-    for p in mine + theirs:
-        assert f"{p.stem} 页" in _text(p.with_suffix(".pdf"))
-
-
 def test_a_page_that_fails_is_reported_to_its_writer_and_nobody_is_left_waiting(tmp_path):
     service = PrintService(children=2)
     missing = tmp_path / "gone.html"                  # never written: its print fails

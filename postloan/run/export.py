@@ -210,16 +210,8 @@ class BackgroundPrinter:
         import threading
         self.queue: "queue.Queue" = queue.Queue()
         self.errors: list[BaseException] = []
-        self.wider = threading.Event()
-        self.tabs: list[int] = []              # one entry per tab that has started printing
         self.thread = threading.Thread(target=self._run, args=(max(1, workers),), name="pdf-printer", daemon=True)
         self.thread.start()
-
-    def widen(self) -> None:
-        """One tab more from now on (once): a core has come free (a scope-file writer has
-        written its last page and only waits for its books), and the printer is what the run
-        waits for."""
-        self.wider.set()
 
     def submit(self, html_path: Path, pdf_path: Path, done=None) -> None:
         if self.errors:
@@ -248,7 +240,7 @@ class BackgroundPrinter:
 
     def _run(self, workers: int) -> None:
         try:
-            asyncio.run(_print_all(self.queue, workers, self.wider, self.tabs))
+            asyncio.run(_print_all(self.queue, workers))
         except BaseException as exc:           # noqa: BLE001 (raised in the caller's thread)
             self.errors.append(exc)
             while (job := self.queue.get()) is not self._DONE:      # let submit/finish return
@@ -296,10 +288,9 @@ class PrintGate:
             self.cond.notify_all()
 
 
-async def _print_all(jobs, workers: int, wider=None, started: list | None = None) -> None:
+async def _print_all(jobs, workers: int) -> None:
     """Print `jobs`: a list of (html, pdf), or a queue.Queue of (html, pdf, done) ended by None.
-    With `wider` (a threading.Event), one more tab starts once it is set (`BackgroundPrinter.widen`);
-    each tab that starts is counted in `started`."""
+    Once a page fails no tab takes another: the pages left get that failure (`BackgroundPrinter`)."""
     import queue as queues
     from playwright.async_api import async_playwright
     source = jobs if isinstance(jobs, queues.Queue) else None
@@ -353,8 +344,6 @@ async def _print_all(jobs, workers: int, wider=None, started: list | None = None
             # when a heavy document waits to print alone.
             tab, printed, held = {"page": None}, 0, 0
             gate.tabs.append(tab)
-            if started is not None:
-                started.append(1)
             try:
                 while (job := await next_job()) is not None:
                     html_path, pdf_path = job[0], job[1]
@@ -392,17 +381,8 @@ async def _print_all(jobs, workers: int, wider=None, started: list | None = None
             finally:
                 if tab["page"] is not None:
                     await tab["page"].close()
-        async def standby():
-            # the tab a freed core may drive: on large, once the writers only wait for their books,
-            # two tabs kept 1.2-1.4 of the 2 cores busy
-            while not wider.is_set():
-                if ended[0] or failed[0]:
-                    return
-                await asyncio.sleep(0.1)
-            await worker()
-        tabs = [worker() for _ in range(workers if source is not None else min(workers, len(queue)))]
         try:
-            await asyncio.gather(*tabs, *([standby()] if source is not None and wider is not None else []))
+            await asyncio.gather(*(worker() for _ in range(workers if source is not None else min(workers, len(queue)))))
         finally:
             await context.close()
             await browser.close()

@@ -124,8 +124,6 @@ class PrintService:
                     pass
             else:                               # writer k waits for its pages: answered when they are printed
                 handles.pop(k)
-                if self.printer is not None:    # its core is free: the printer may use it
-                    self.printer.widen()
                 threading.Thread(target=self._answer, args=(k, handle), name=f"pdf-answer-{k}", daemon=True).start()
 
     def _answer(self, k: int, handle: PrintHandle) -> None:

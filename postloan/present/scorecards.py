@@ -126,7 +126,7 @@ def _charts(names: list, scores: list, periods: list, totals: list) -> str:
 
 
 def _by_officer(frame: pd.DataFrame) -> dict:
-    """Each chosen officer's row positions in `frame`, in the frame's order."""
+    """Each officer's row positions in `frame`, in the frame's order."""
     return frame.reset_index(drop=True).groupby("officer_id", sort=False).indices if len(frame) else {}
 
 

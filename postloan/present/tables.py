@@ -17,8 +17,8 @@ CSS = """
 .pl-table td { border-bottom: 1px solid #999; padding: 2px 8px; }
 table.pl-table.pl-table th, table.pl-table.pl-table td { text-align: left; }   /* above JupyterLab's right-aligned cells */
 table.pl-table.pl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.pl-table td.n, .pl-table td.s, .pl-table th.s { white-space: nowrap; }   /* no id, date or figure broken */
-.pl-table td.w, .pl-table th.w { white-space: nowrap; }   /* short Chinese text (a name, a state): one line on screen */
+/* no id, date or figure broken; short Chinese text (w: a name, a state) one line on screen */
+.pl-table td.n, .pl-table td.s, .pl-table th.s, .pl-table td.w, .pl-table th.w { white-space: nowrap; }
 .pl-table tr { break-inside: avoid; }
 @media print {   /* on A4 a table never exceeds the text width: Chromium would shrink the whole document to fit it */
   .pl-table td.w { white-space: normal; }

@@ -9,8 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 
 
 def row_values(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple]:
     return zip(*(list(frame[c]) for c in columns))
+
+
+def sort_order(positions: np.ndarray, keys: np.ndarray, ascending: bool = True) -> np.ndarray:
+    """`positions` (rows of a frame) ordered by `keys` (a datetime64 or float array over the frame)
+    exactly as `DataFrame.sort_values(key, ascending=…)` orders a frame of those rows (pandas'
+    nargsort): numpy's quicksort of the present keys, which is not stable beyond 16 rows (so a
+    stable sort would reorder ties), reversed before and after when descending; then the
+    missing ones in their order."""
+    d = keys[positions]
+    missing = pd.isna(d)
+    present, values = positions[~missing], d[~missing]
+    if not ascending:
+        present, values = present[::-1], values[::-1]
+    order = present[values.argsort(kind="quicksort")]
+    if not ascending:
+        order = order[::-1]
+    return np.concatenate([order, positions[missing]])

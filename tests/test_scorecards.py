@@ -313,24 +313,28 @@ def test_a_loan_written_off_within_the_period_counts_as_new_npl(tiny):
     assert i.loc[("E1", "kpi_new_npl"), "value"] == pytest.approx(1.0)
 
 
-def test_an_officers_missed_duties_are_ordered_as_sort_values_orders_them():
-    """The officer pages order each officer's missed duties without a frame per officer
-    (`_quicksort_order`): the same rows, in the same order, as pandas' `sort_values("due_date")`
-    of that officer's rows — ties among many rows (numpy's quicksort is not stable beyond 16)
-    and missing dates last."""
+def test_rows_are_ordered_as_sort_values_orders_them():
+    """The officer pages and case files order a group's rows without a frame per group
+    (`frame_rows.sort_order`): the same rows, in the same order, as pandas' `sort_values` of the
+    group's rows, dates ascending and amounts descending — ties among many rows (numpy's
+    quicksort is not stable beyond 16: a stable sort fails this) and missing keys last."""
     import numpy as np
-    from postloan.present.scorecards import _quicksort_order
+    from postloan.frame_rows import sort_order
     rng = np.random.default_rng(7)
     n = 400
     frame = pd.DataFrame({
         "officer_id": rng.choice(["E1", "E2", "E3"], n),
         "due_date": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 6, n), unit="D"),
+        "pv": rng.integers(0, 5, n).astype(float),
         "row": np.arange(n)})
     frame.loc[rng.choice(n, 40, replace=False), "due_date"] = pd.NaT
-    due = frame["due_date"].to_numpy()
-    for officer, at in frame.groupby("officer_id", sort=False).indices.items():
-        expected = frame[frame["officer_id"] == officer].sort_values("due_date")["row"].tolist()
-        assert frame["row"].to_numpy()[_quicksort_order(at, due)].tolist() == expected, officer
+    frame.loc[rng.choice(n, 30, replace=False), "pv"] = np.nan
+    rows = frame["row"].to_numpy()
+    for key, ascending in (("due_date", True), ("pv", False)):
+        keys = frame[key].to_numpy()
+        for officer, at in frame.groupby("officer_id", sort=False).indices.items():
+            expected = frame[frame["officer_id"] == officer].sort_values(key, ascending=ascending)["row"].tolist()
+            assert rows[sort_order(at, keys, ascending)].tolist() == expected, (key, officer)
 
 
 def test_a_table_with_extra_columns_is_the_table_of_the_assigned_frame():

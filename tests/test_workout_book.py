@@ -236,3 +236,34 @@ def test_the_accountability_review_carries_the_workout_value(tmp_path):
         assert r.workout_value == pytest.approx(value, abs=0.01)
         assert r.expected_loss == pytest.approx(max(r.loss - value, 0.0), abs=0.01)
     assert review.loc[~in_book, "workout_route_cn"].isna().all()
+
+
+def test_a_case_file_shows_the_ten_latest_contacts_in_time_order_and_routes_by_value(published_run, sample_duckdb):
+    """The case file of the loan with the most collection contacts (more than ten: the page shows
+    the last ten) against a plain query of the extract; its route comparison in descending present
+    value, as the route mart gives them."""
+    import re
+
+    import duckdb
+    from postloan.run.export import page_file_name
+    f = json.loads((published_run / "workout" / "all.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(sample_duckdb), read_only=True)
+    loan, n = con.execute(
+        "SELECT loan_id, count(*) AS n FROM collection_actions WHERE loan_id IN (SELECT unnest($ids)) "
+        "GROUP BY loan_id ORDER BY n DESC, loan_id LIMIT 1", {"ids": f["case_ids"]}).fetchone()
+    times = [r[0] for r in con.execute(
+        "SELECT strftime(CAST(action_time AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') FROM collection_actions "
+        "WHERE loan_id = $l ORDER BY action_time", {"l": loan}).fetchall()]
+    con.close()
+    assert n > 10
+    page = (published_run / "workout" / "cases" / f"{page_file_name(loan)}.html").read_text(encoding="utf-8")
+    contacts = page.split("最近联系记录")[1].split("</table>")[0]
+    shown = re.findall(r"<tr><td[^>]*>([^<]*)</td>", contacts)
+    assert shown == times[-10:]
+    routes = pd.read_parquet(published_run / "marts" / "workout" / "workout_routes.parquet")
+    mine = routes[routes["loan_id"] == loan]
+    table = page.split("处置路径比较")[1].split("</table>")[0]
+    names = re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)
+    assert sorted(names) == sorted(mine["route_cn"])
+    pv = dict(zip(mine["route_cn"], mine["pv"]))
+    assert [pv[r] for r in names] == sorted(pv.values(), reverse=True)

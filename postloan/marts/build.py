@@ -47,11 +47,32 @@ class Marts:
         groups = self.rows_by(name, key)
         return groups.get(value, groups[None])
 
-    LOOKUPS = ("_rows_by", "_officer_names", "_figures")
+    def positions_by(self, name: str, key: str) -> dict:
+        """{value of `key`: the positions of its rows in the mart, in the mart's order}, once per marts
+        object: with `column_list`, a page written thousands of times a run (a case file) takes its
+        rows' values without a frame per case and table."""
+        cache = self.__dict__.setdefault("_positions_by", {})
+        frame = self.tables[name]
+        entry = cache.get((name, key))
+        if entry is None or entry[0] is not frame:          # a table replaced in code: grouped again
+            at = frame.reset_index(drop=True).groupby(key, sort=False, observed=True).indices if len(frame) else {}
+            cache[(name, key)] = entry = (frame, at)
+        return entry[1]
+
+    def column_list(self, name: str, column: str) -> list:
+        """One column of a mart as `Series.tolist()` gives it, once per marts object."""
+        cache = self.__dict__.setdefault("_column_lists", {})
+        frame = self.tables[name]
+        entry = cache.get((name, column))
+        if entry is None or entry[0] is not frame:
+            cache[(name, column)] = entry = (frame, frame[column].tolist())
+        return entry[1]
+
+    LOOKUPS = ("_rows_by", "_positions_by", "_column_lists", "_officer_names", "_figures")
 
     def drop_lookups(self) -> None:
-        """Forget the lookups built from the tables (`rows_by`, `officer_names`, the figures of each
-        scope): a writer that has written a product's files drops them. The large bank's workout
+        """Forget the lookups built from the tables (`rows_by`, `positions_by`, `column_list`,
+        `officer_names`, the figures of each scope): a writer that has written a product's files drops them. The large bank's workout
         lookups held 240 MB, one small frame per case and mart; they are built again if asked."""
         for name in self.LOOKUPS:
             self.__dict__.pop(name, None)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from postloan.frame_rows import row_values
+from postloan.frame_rows import row_values, sort_order
 from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
@@ -130,16 +130,6 @@ def _by_officer(frame: pd.DataFrame) -> dict:
     return frame.reset_index(drop=True).groupby("officer_id", sort=False).indices if len(frame) else {}
 
 
-def _quicksort_order(positions, keys):
-    """`positions` ordered by `keys` (a datetime64 array over the frame) as
-    `DataFrame.sort_values(key)` orders a frame of those rows: numpy's quicksort of the dates,
-    then the missing ones in their order."""
-    d = keys[positions]
-    missing = np.isnat(d)
-    present = positions[~missing]
-    return np.concatenate([present[d[~missing].argsort(kind="quicksort")], positions[missing]])
-
-
 def _presence_note(r) -> str:
     parts = [f"本期在岗 {int(r.present_days)}/{int(r.period_days)} 天"]
     if r.joined_in_period:
@@ -228,7 +218,7 @@ def officer_pages_html(book: ScorecardBook, chosen: list[str]):
         if npl and npl_cols[0] is not None:
             notes.append(f"新增不良率：本人发放部分 {fmt.pct(npl_cols[0][npl[0]])}，"
                          f"接手部分 {fmt.pct(npl_cols[1][npl[0]] if npl_cols[1] is not None else None)}。")
-        order = _quicksort_order(miss_at.get(r.officer_id, none), due)
+        order = sort_order(miss_at.get(r.officer_id, none), due)
         shown = order[:book.top_n]
         miss = values_table([[col[i] for i in shown] for col in miss_values], len(order), miss_columns,
                             book.top_n, "本期没有未达标事项。")

@@ -2,15 +2,17 @@
 Presentation only: every figure comes from the marts of postloan.workout."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
+from postloan.frame_rows import sort_order
 from postloan.glossary import enum_labels, term_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_frame, scope_name
 from postloan.present import fmt
 from postloan.present.loading import ScopeError, product_marts  # noqa: F401  (ScopeError re-exported)
-from postloan.present.tables import CSS, book_note, esc, heading, kpis, labels_of, lead, table
+from postloan.present.tables import CSS, book_note, esc, heading, kpis, lead, table, values_table
 from postloan.workout.export import workout_figures
 from postloan.workout.package import package_pricing, securitisation_pools
 
@@ -172,12 +174,43 @@ def show_book(m: Marts, scope: str, top_n: int | None = None):
     show_assumptions(m, scope)
 
 
-def case_page_html(m: Marts, loan_id: str) -> str:
-    """One case file (催收/处置案卷): what a collector takes to a call or a visit."""
-    c = m.rows_of("workout_cases", "loan_id", loan_id).iloc[0]
+class _Case(dict):
+    """A case's row of `workout_cases` by column name, read as attributes (`c.claim`)."""
+    __getattr__ = dict.__getitem__
 
-    def pick(name):
-        return m.rows_of(name, "loan_id", loan_id)
+
+_NO_ROWS = np.array([], dtype=np.int64)
+
+
+def case_page_html(m: Marts, loan_id: str) -> str:
+    """One case file (催收/处置案卷): what a collector takes to a call or a visit.
+
+    Each table's rows are taken as column lists (`Marts.positions_by`, `column_list`), in the
+    order and number a frame of the case's rows would give (`tail`, `sort_values`: frame_rows.sort_order):
+    thousands of case files a run, and a frame per case and table cost more than the page."""
+    def at(name):
+        return m.positions_by(name, "loan_id").get(loan_id, _NO_ROWS)
+
+    def rows(name, positions, columns, extra=None):
+        """(the values of each of `columns` at `positions`, or `extra`'s list; the row count): what
+        `table` takes out of a frame of those rows, for `values_table`."""
+        extra, have = extra or {}, m[name].columns
+        values = []
+        for c, _, _ in columns:
+            if c in extra:
+                values.append(extra[c])
+            elif c in have:
+                column = m.column_list(name, c)
+                values.append([column[i] for i in positions])
+            else:
+                values.append([None] * len(positions))
+        return values, len(positions)
+
+    def labels(name, positions, c, mapping):
+        return [mapping.get(v) for v in (m.column_list(name, c)[i] for i in positions)]
+    cases = m["workout_cases"]
+    i = at("workout_cases")[0]
+    c = _Case((col, m.column_list("workout_cases", col)[i]) for col in cases.columns)
     cls = enum_labels("classification")
     routes = term_labels("workout_route")
     officer = _officer_name(m.officer_names(), c.officer_id)
@@ -192,44 +225,50 @@ def case_page_html(m: Marts, loan_id: str) -> str:
                   f"{enum_labels('guarantee_type').get(c.guarantee_type, c.guarantee_type)}。",
                   f"借款人状态：{'已进入破产程序' if c.bankrupt else ('失联/下落不明' if c.missing else '可联系')}"
                   f"{'，无可供执行财产' if c.no_assets else ''}。")]
-    h = pick("workout_history").tail(12)
-    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + table(h, [
-        ("month", "月份", None), ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"), ("cls", "分类", None)],
-        extra={"cls": labels_of(h["classification"], cls)}))
-    col = pick("workout_collateral")
-    parts.append("<h3 class='pl'>押品</h3>" + table(col, [
-        ("collateral_id", "编号", None), ("kind_cn", "类别", None), ("appraised_value", "评估值（万元）", "money"),
-        ("appraisal_date", "评估日", "date"), ("reg", "已登记", None)], None, "无押品。",
-        extra={"kind_cn": labels_of(col["kind"], enum_labels("collateral_kind")), "reg": labels_of(col["registered"], YES)}))
-    g = pick("workout_guarantees")
-    parts.append("<h3 class='pl'>保证人</h3>" + table(g, [
-        ("guarantor_name", "保证人", None), ("amount", "保证金额（万元）", "money"), ("mode", "方式", "enum:guarantee_mode"), ("state", "状态", None)],
-        None, "无保证。", extra={"state": labels_of(g["enforceable"], {True: "可主张", False: "已丧失"})}))
-    a = pick("workout_actions")
+    h = at("workout_history")[-12:]
+    columns = [("month", "月份", None), ("balance", "余额（万元）", "money"), ("dpd", "逾期天数", "int"), ("cls", "分类", None)]
+    parts.append("<h3 class='pl'>近 12 个月分类与逾期</h3>" + values_table(*rows(
+        "workout_history", h, columns, {"cls": labels("workout_history", h, "classification", cls)}), columns))
+    col = at("workout_collateral")
+    columns = [("collateral_id", "编号", None), ("kind_cn", "类别", None), ("appraised_value", "评估值（万元）", "money"),
+               ("appraisal_date", "评估日", "date"), ("reg", "已登记", None)]
+    parts.append("<h3 class='pl'>押品</h3>" + values_table(*rows("workout_collateral", col, columns, {
+        "kind_cn": labels("workout_collateral", col, "kind", enum_labels("collateral_kind")),
+        "reg": labels("workout_collateral", col, "registered", YES)}), columns, None, "无押品。"))
+    g = at("workout_guarantees")
+    columns = [("guarantor_name", "保证人", None), ("amount", "保证金额（万元）", "money"), ("mode", "方式", "enum:guarantee_mode"),
+               ("state", "状态", None)]
+    parts.append("<h3 class='pl'>保证人</h3>" + values_table(*rows("workout_guarantees", g, columns, {
+        "state": labels("workout_guarantees", g, "enforceable", {True: "可主张", False: "已丧失"})}), columns, None, "无保证。"))
+    a = at("workout_actions")
     status = {"done": "已按时完成", "late": "逾期完成", "missing": "逾期未做", "next": "待办"}
-    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + table(a, [
-        ("label", "动作", None), ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("st", "状态", None)],
-        None, "无（未逾期或已核销）。", extra={"st": labels_of(a["status"], status)}))
-    ct = pick("workout_contacts").sort_values("action_time").tail(10)
-    parts.append("<h3 class='pl'>最近联系记录</h3>" + table(ct, [
-        ("action_time", "时间", None), ("channel", "方式", "enum:collection_channel"), ("contacted_party", "对象", "enum:contacted_party"),
-        ("outcome", "结果", "enum:collection_outcome"), ("promised_date", "承诺还款日", "date")], None, "无联系记录。"))
-    pr = pick("workout_promises")
+    columns = [("label", "动作", None), ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("st", "状态", None)]
+    parts.append("<h3 class='pl'>催收动作：已做、缺失与下一步</h3>" + values_table(*rows(
+        "workout_actions", a, columns, {"st": labels("workout_actions", a, "status", status)}), columns, None,
+        "无（未逾期或已核销）。"))
+    ct = sort_order(at("workout_contacts"), m["workout_contacts"]["action_time"].to_numpy())[-10:]
+    columns = [("action_time", "时间", None), ("channel", "方式", "enum:collection_channel"),
+               ("contacted_party", "对象", "enum:contacted_party"), ("outcome", "结果", "enum:collection_outcome"),
+               ("promised_date", "承诺还款日", "date")]
+    parts.append("<h3 class='pl'>最近联系记录</h3>" + values_table(*rows("workout_contacts", ct, columns), columns, None,
+                                                              "无联系记录。"))
+    pr = at("workout_promises")
     if len(pr):
-        parts.append(lead(f"还款承诺 {len(pr)} 次，其中到期未履行 {int(pr['broken'].sum())} 次。"))
-    dl = pick("workout_deadlines")
-    parts.append("<h3 class='pl'>法律期限</h3>" + table(dl, [
-        ("kind_label", "期限", None), ("party", "对象", None), ("deadline", "到期日", "date"), ("days_left", "剩余天数", "int"),
-        ("note", "说明", None)], None, "无。"))
+        broken = m.column_list("workout_promises", "broken")
+        parts.append(lead(f"还款承诺 {len(pr)} 次，其中到期未履行 {int(sum(broken[i] for i in pr))} 次。"))
+    dl = at("workout_deadlines")
+    columns = [("kind_label", "期限", None), ("party", "对象", None), ("deadline", "到期日", "date"),
+               ("days_left", "剩余天数", "int"), ("note", "说明", None)]
+    parts.append("<h3 class='pl'>法律期限</h3>" + values_table(*rows("workout_deadlines", dl, columns), columns, None, "无。"))
     parts.append("<h3 class='pl'>可行法律路径</h3>" + f'<p class="pl">{esc(c.routes_open)}</p>')
-    r = pick("workout_routes").sort_values("pv", ascending=False)
+    r = sort_order(at("workout_routes"), m["workout_routes"]["pv"].to_numpy(), ascending=False)
     reason = (f"建议：{c.recommended_cn}，现值 {fmt.money(c.recommended_pv, '万元')}"
               + (f"；次优为{routes.get(c.runner_up, '')}（{fmt.money(c.runner_up_pv, '万元')}）" if isinstance(c.runner_up, str) else "")
               + ("；敏感性测试下建议会改变，标为不稳定，提交委员会审议。" if c.unstable else "。"))
-    parts.append("<h3 class='pl'>处置路径比较</h3>" + lead(reason) + table(r, [
-        ("route_cn", "路径", None), ("ok", "可行", None), ("why", "理由", None), ("gross", "回收（万元）", "money"),
-        ("costs", "费用（万元）", "money"), ("months", "月数", "int"), ("pv", "现值（万元）", "money")],
-        extra={"ok": labels_of(r["open"], {True: "可行", False: "不可行"})}))
+    columns = [("route_cn", "路径", None), ("ok", "可行", None), ("why", "理由", None), ("gross", "回收（万元）", "money"),
+               ("costs", "费用（万元）", "money"), ("months", "月数", "int"), ("pv", "现值（万元）", "money")]
+    parts.append("<h3 class='pl'>处置路径比较</h3>" + lead(reason) + values_table(*rows(
+        "workout_routes", r, columns, {"ok": labels("workout_routes", r, "open", {True: "可行", False: "不可行"})}), columns))
     return "".join(parts)
 
 

@@ -72,8 +72,9 @@ class Marts:
 
     def drop_lookups(self) -> None:
         """Forget the lookups built from the tables (`rows_by`, `positions_by`, `column_list`,
-        `officer_names`, the figures of each scope): a writer that has written a product's files drops them. The large bank's workout
-        lookups held 240 MB, one small frame per case and mart; they are built again if asked."""
+        `officer_names`, the figures of each scope): a writer that has written a product's files
+        drops them. The large bank's workout lookups held 240 MB when they were one small frame
+        per case and mart; they are built again if asked."""
         for name in self.LOOKUPS:
             self.__dict__.pop(name, None)
 

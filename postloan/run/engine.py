@@ -39,8 +39,8 @@ del _sys
 # Once, when a kernel starts: the modules the workbooks import (postloan.present and the products'
 # presenters) are imported, and every object alive then (modules, classes, functions: ~150,000)
 # is left out of the garbage collections. `%reset` collects twice and `release_memory` once
-# between notebooks: 0.2-0.3 s each time, visiting the same module objects; 0.01 s once they are
-# frozen. Only imports are frozen, never a notebook's data (a frozen cycle that became garbage
+# between notebooks: 0.2-0.6 s a reset, mostly visiting the same module objects; 0.01 s once they
+# are frozen. Only imports are frozen, never a notebook's data (a frozen cycle that became garbage
 # would never be freed).
 WARM = """import gc as _gc, importlib as _il, pkgutil as _pk
 import postloan.present as _present

@@ -17,6 +17,13 @@ def row_values(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple]:
     return zip(*(list(frame[c]) for c in columns))
 
 
+def group_positions(frame: pd.DataFrame, key: str) -> dict:
+    """{value of `key`: the positions of its rows in `frame`, in the frame's order} (rows without
+    a value in no group): a group's values are then taken from column lists, without a frame per
+    group."""
+    return frame.reset_index(drop=True).groupby(key, sort=False, observed=True).indices if len(frame) else {}
+
+
 def sort_order(positions: np.ndarray, keys: np.ndarray, ascending: bool = True) -> np.ndarray:
     """`positions` (rows of a frame) ordered by `keys` (a datetime64 or float array over the frame)
     exactly as `DataFrame.sort_values(key, ascending=…)` orders a frame of those rows (pandas'

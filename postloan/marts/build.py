@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from postloan.frame_rows import group_positions
 from postloan.marts import (collection, comparisons, credit_recovery, disposal, exposures, forbearance, handovers,
                             highlights, inspections,
                             legal, meetings, monitoring, npl_movement, portfolio, records, warnings)
@@ -55,8 +56,7 @@ class Marts:
         frame = self.tables[name]
         entry = cache.get((name, key))
         if entry is None or entry[0] is not frame:          # a table replaced in code: grouped again
-            at = frame.reset_index(drop=True).groupby(key, sort=False, observed=True).indices if len(frame) else {}
-            cache[(name, key)] = entry = (frame, at)
+            cache[(name, key)] = entry = (frame, group_positions(frame, key))
         return entry[1]
 
     def column_list(self, name: str, column: str) -> list:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from postloan.frame_rows import row_values, sort_order
+from postloan.frame_rows import group_positions, row_values, sort_order
 from postloan.glossary import enum_labels
 from postloan.marts.build import Marts
 from postloan.marts.scope import scope_name
@@ -125,11 +125,6 @@ def _charts(names: list, scores: list, periods: list, totals: list) -> str:
     return f'<div class="pl-charts" style="display:flex;gap:12px;align-items:flex-start">{bars}{line}</div>'
 
 
-def _by_officer(frame: pd.DataFrame) -> dict:
-    """Each officer's row positions in `frame`, in the frame's order."""
-    return frame.reset_index(drop=True).groupby("officer_id", sort=False).indices if len(frame) else {}
-
-
 def _presence_note(r) -> str:
     parts = [f"本期在岗 {int(r.present_days)}/{int(r.period_days)} 天"]
     if r.joined_in_period:
@@ -178,13 +173,13 @@ def officer_pages_html(book: ScorecardBook, chosen: list[str]):
     ind_all = book.indicators()
     ind_sel = ind_all[ind_all["officer_id"].isin(chosen)]
     ind_rows = list(row_values(ind_sel, _INDICATOR_COLUMNS))
-    ind_at = _by_officer(ind_sel)
+    ind_at = group_positions(ind_sel, "officer_id")
     ids = ind_sel["indicator_id"].tolist()
     npl_cols = [ind_sel[c].tolist() if c in ind_sel else None for c in ("value_originated", "value_inherited")]
     duties = book.duties()
     miss_all = duties[(duties["ok"] == 0) & ~duties["duty"].isin(["new_npl"]) & duties["officer_id"].isin(chosen)]
     miss_all = miss_all.reset_index(drop=True)
-    miss_at = _by_officer(miss_all)
+    miss_at = group_positions(miss_all, "officer_id")
     due = miss_all["due_date"].to_numpy()
     miss_columns = [("duty_cn", "事项", None), ("ref", "编号", "ref"), ("customer_id", "客户号", None),
                     ("due_date", "应完成日", "date"), ("done_date", "完成日", "date"), ("days_late", "逾期天数", "int")]
@@ -192,7 +187,7 @@ def officer_pages_html(book: ScorecardBook, chosen: list[str]):
     hist = book.marts["scorecard_totals"]              # one row per officer and period
     hist = hist[hist["officer_id"].isin(chosen)].sort_values(["officer_id", "period"])
     periods_all, totals_all = hist["period"].tolist(), hist["total_score"].tolist()
-    trends = {k: ([periods_all[i] for i in at], [totals_all[i] for i in at]) for k, at in _by_officer(hist).items()}
+    trends = {k: ([periods_all[i] for i in at], [totals_all[i] for i in at]) for k, at in group_positions(hist, "officer_id").items()}
     no_trend = ([], [])
     none = np.array([], dtype=np.int64)
     branches = dict(zip(book.marts["branches"]["branch_id"], book.marts["branches"]["branch_name"]))

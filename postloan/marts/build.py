@@ -30,18 +30,25 @@ class Marts:
     def for_scope(self, name: str, scope: str) -> pd.DataFrame:
         return scope_frame(self.tables[name], scope)
 
+    def _lookup(self, kind: str, name: str, arg: str, build):
+        """What `build(frame)` makes of mart `name` (for `arg`), made once per marts object and kept
+        under `kind` (one of LOOKUPS); made again if the table was replaced in code."""
+        cache = self.__dict__.setdefault(kind, {})
+        frame = self.tables[name]
+        entry = cache.get((name, arg))
+        if entry is None or entry[0] is not frame:
+            cache[(name, arg)] = entry = (frame, build(frame))
+        return entry[1]
+
     def rows_by(self, name: str, key: str) -> dict:
         """{value of `key`: its rows} of one mart, grouped once per marts object: a run writes
         thousands of case files, and a case's rows are then found without scanning the table.
         `rows_by(...)[None]` is the mart with no rows (for a value that has none)."""
-        cache = self.__dict__.setdefault("_rows_by", {})
-        frame = self.tables[name]
-        entry = cache.get((name, key))
-        if entry is None or entry[0] is not frame:          # a table replaced in code: grouped again
-            groups = {k: g for k, g in frame.groupby(key, sort=False, observed=True)}
-            groups[None] = frame.iloc[:0]
-            cache[(name, key)] = entry = (frame, groups)
-        return entry[1]
+        def groups(frame):
+            out = {k: g for k, g in frame.groupby(key, sort=False, observed=True)}
+            out[None] = frame.iloc[:0]
+            return out
+        return self._lookup("_rows_by", name, key, groups)
 
     def rows_of(self, name: str, key: str, value) -> pd.DataFrame:
         """The rows of one mart whose `key` is `value` (none: an empty frame of its columns)."""
@@ -52,21 +59,11 @@ class Marts:
         """{value of `key`: the positions of its rows in the mart, in the mart's order}, once per marts
         object: with `column_list`, a page written thousands of times a run (a case file) takes its
         rows' values without a frame per case and table."""
-        cache = self.__dict__.setdefault("_positions_by", {})
-        frame = self.tables[name]
-        entry = cache.get((name, key))
-        if entry is None or entry[0] is not frame:          # a table replaced in code: grouped again
-            cache[(name, key)] = entry = (frame, group_positions(frame, key))
-        return entry[1]
+        return self._lookup("_positions_by", name, key, lambda frame: group_positions(frame, key))
 
     def column_list(self, name: str, column: str) -> list:
         """One column of a mart as `Series.tolist()` gives it, once per marts object."""
-        cache = self.__dict__.setdefault("_column_lists", {})
-        frame = self.tables[name]
-        entry = cache.get((name, column))
-        if entry is None or entry[0] is not frame:
-            cache[(name, column)] = entry = (frame, frame[column].tolist())
-        return entry[1]
+        return self._lookup("_column_lists", name, column, lambda frame: frame[column].tolist())
 
     LOOKUPS = ("_rows_by", "_positions_by", "_column_lists", "_officer_names", "_figures")
 
